@@ -1,0 +1,30 @@
+# The README's two commands: `make run` (the gateway with its sandbox, end to end)
+# and `make test` (the whole suite). Each does its own set-up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test services lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+services:
+	bash scripts/ensure-services.sh
+
+run: $(STAMP) services
+	$(BIN)/ekomunat-gateway demo
+
+test: $(STAMP) services
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var

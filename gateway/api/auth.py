@@ -1,0 +1,39 @@
+"""Who is calling: ``Authorization: Bearer <API key>``, checked against the clients' key hashes.
+
+Access rights are per client and service: the portal may submit the services it is granted;
+operators reach the operations API. Every refusal is logged, without the key.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+
+from gateway.access import Client, hash_key
+from gateway.api.deps import GatewayDep
+from gateway.api.problems import Problem
+
+log = structlog.get_logger()
+
+
+def authenticate(request: Request, gateway: GatewayDep) -> Client:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    client = None
+    if scheme.lower() == "bearer" and key.strip():
+        client = gateway.clients_by_key_hash.get(hash_key(key.strip()))
+    if client is None:
+        log.warning("auth.refused", reason="unauthenticated", path=request.url.path)
+        raise Problem("auth.unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+    structlog.contextvars.bind_contextvars(client=client.name)
+    return client
+
+
+CurrentClient = Annotated[Client, Depends(authenticate)]
+
+
+def require_role(client: Client, role: str) -> None:
+    if not client.has_role(role):
+        log.warning("auth.refused", reason="role", role=role, client=client.name)
+        raise Problem("auth.forbidden")

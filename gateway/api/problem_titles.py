@@ -1,0 +1,172 @@
+"""The gateway's stable problem codes, their HTTP status and their titles in sq, sr and en.
+
+A code is a promise to the portal: it never changes meaning, so clients may branch on it.
+``registry.*`` codes name the registry in their middle part (``registry.civil.unavailable``);
+they share one entry here, and the registry's name is put into the title.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProblemKind:
+    status: int
+    sq: str
+    sr: str
+    en: str
+
+
+PROBLEMS: dict[str, ProblemKind] = {
+    "request.payload.invalid": ProblemKind(
+        422,
+        "Të dhënat e kërkesës nuk janë të vlefshme",
+        "Podaci zahteva nisu ispravni",
+        "The request data is not valid",
+    ),
+    "request.query.invalid": ProblemKind(
+        400,
+        "Parametrat e kërkesës nuk janë të vlefshëm",
+        "Parametri zahteva nisu ispravni",
+        "The request parameters are not valid",
+    ),
+    "request.header.invalid": ProblemKind(
+        400,
+        "Një kokë e kërkesës nuk është e vlefshme",
+        "Zaglavlje zahteva nije ispravno",
+        "A request header is not valid",
+    ),
+    "request.body.malformed": ProblemKind(
+        400,
+        "Trupi i kërkesës nuk është JSON i vlefshëm",
+        "Telo zahteva nije ispravan JSON",
+        "The request body is not valid JSON",
+    ),
+    "request.unknown": ProblemKind(
+        404,
+        "Kërkesa nuk u gjet",
+        "Zahtev nije pronađen",
+        "The request was not found",
+    ),
+    "resource.not_found": ProblemKind(
+        404,
+        "Adresa e kërkuar nuk ekziston",
+        "Tražena adresa ne postoji",
+        "The requested address does not exist",
+    ),
+    "method.not_allowed": ProblemKind(
+        405,
+        "Metoda nuk lejohet për këtë adresë",
+        "Metoda nije dozvoljena za ovu adresu",
+        "The method is not allowed for this address",
+    ),
+    "media_type.unsupported": ProblemKind(
+        415,
+        "Lloji i përmbajtjes nuk mbështetet",
+        "Vrsta sadržaja nije podržana",
+        "The content type is not supported",
+    ),
+    "service.unknown": ProblemKind(
+        404,
+        "Shërbimi nuk ekziston në katalog",
+        "Usluga ne postoji u katalogu",
+        "The service does not exist in the catalogue",
+    ),
+    "municipality.unknown": ProblemKind(
+        404,
+        "Komuna nuk ekziston",
+        "Opština ne postoji",
+        "The municipality does not exist",
+    ),
+    "service.not_offered": ProblemKind(
+        422,
+        "Kjo komunë nuk e ofron këtë shërbim",
+        "Ova opština ne pruža ovu uslugu",
+        "This municipality does not offer this service",
+    ),
+    "applicant.not_found": ProblemKind(
+        422,
+        "Aplikuesi nuk gjendet në regjistër",
+        "Podnosilac nije pronađen u registru",
+        "The applicant was not found in the registry",
+    ),
+    "record.not_found": ProblemKind(
+        422,
+        "Të dhënat e kërkuara nuk gjenden në regjistër",
+        "Traženi podaci nisu pronađeni u registru",
+        "The requested record was not found in the registry",
+    ),
+    "rule.failed": ProblemKind(
+        422,
+        "Kërkesa nuk i plotëson kushtet e shërbimit",
+        "Zahtev ne ispunjava uslove usluge",
+        "The request does not meet the conditions of the service",
+    ),
+    "idempotency.conflict": ProblemKind(
+        409,
+        "Çelësi i idempotencës është përdorur për një kërkesë tjetër",
+        "Ključ idempotentnosti je već korišćen za drugi zahtev",
+        "The idempotency key was already used for a different request",
+    ),
+    "idempotency.key_missing": ProblemKind(
+        400,
+        "Mungon koka Idempotency-Key",
+        "Nedostaje zaglavlje Idempotency-Key",
+        "The Idempotency-Key header is missing",
+    ),
+    "auth.unauthenticated": ProblemKind(
+        401,
+        "Kërkohet identifikimi i klientit",
+        "Potrebna je identifikacija klijenta",
+        "Client authentication is required",
+    ),
+    "auth.forbidden": ProblemKind(
+        403,
+        "Klienti nuk ka të drejtë për këtë shërbim",
+        "Klijent nema pravo na ovu uslugu",
+        "The client is not allowed to use this service",
+    ),
+    "registry.*.unavailable": ProblemKind(
+        503,
+        "Regjistri {registry} nuk është i qasshëm tani; provoni përsëri më vonë",
+        "Registar {registry} trenutno nije dostupan; pokušajte ponovo kasnije",
+        "The {registry} registry is not available now; please try again later",
+    ),
+    "registry.*.bad_response": ProblemKind(
+        502,
+        "Regjistri {registry} ktheu një përgjigje të pavlefshme",
+        "Registar {registry} je vratio neispravan odgovor",
+        "The {registry} registry returned an invalid answer",
+    ),
+    "registry.*.rejected": ProblemKind(
+        502,
+        "Regjistri {registry} e refuzoi pyetjen e portës",
+        "Registar {registry} je odbio upit mrežnog prolaza",
+        "The {registry} registry refused the gateway's query",
+    ),
+    "internal.error": ProblemKind(
+        500,
+        "Ndodhi një gabim i brendshëm",
+        "Došlo je do interne greške",
+        "An internal error occurred",
+    ),
+}
+
+REGISTRY_NAMES: dict[str, tuple[str, str, str]] = {
+    "civil": ("i gjendjes civile", "civilnog stanja", "civil"),
+    "business": ("i bizneseve", "privrednih subjekata", "business"),
+    "cadastre": ("i kadastrës", "katastra", "cadastre"),
+}
+
+
+def lookup(code: str) -> tuple[ProblemKind, str | None]:
+    """The kind of a code and, for ``registry.<name>.<what>``, the registry's name."""
+    if code in PROBLEMS:
+        return PROBLEMS[code], None
+    parts = code.split(".")
+    if len(parts) == 3 and parts[0] == "registry":
+        generic = f"registry.*.{parts[2]}"
+        if generic in PROBLEMS:
+            return PROBLEMS[generic], parts[1]
+    raise KeyError(code)

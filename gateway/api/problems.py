@@ -1,0 +1,196 @@
+"""RFC 9457 problem documents: the only shape in which the gateway says no.
+
+Handlers raise ``Problem(code, ...)``; the handlers registered here turn it, FastAPI's
+validation errors, Starlette's HTTP errors and any unexpected exception into
+``application/problem+json`` with a title in the client's language and a stable ``code``.
+Nothing internal (stack trace, host name, registry text) is ever put into a document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contracts.catalogue import DisplayLanguage, LocalizedText
+from gateway.api.language import negotiate
+from gateway.api.problem_titles import REGISTRY_NAMES, lookup
+from gateway.routing.refusals import Refusal
+
+PROBLEM_JSON = "application/problem+json"
+LANGUAGE_INDEX: dict[str, int] = {"sq": 0, "sr": 1, "en": 2}
+
+log = structlog.get_logger()
+
+
+class FieldError(BaseModel):
+    """One invalid field: where it is (a JSON pointer into the request) and why."""
+
+    pointer: str = Field(description="JSON pointer to the field, e.g. /form/parcel_number")
+    reason: str = Field(description="why the value was refused")
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem document with the gateway's extension members."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="URI that identifies the kind of problem")
+    title: str = Field(description="short summary in the client's language")
+    status: int = Field(description="the HTTP status code")
+    detail: str | None = Field(None, description="explanation of this occurrence")
+    code: str = Field(description="stable dotted code, e.g. registry.civil.unavailable")
+    request_id: str | None = Field(None, description="the gateway's id of this HTTP request")
+    errors: list[FieldError] | None = Field(None, description="the invalid fields, if any")
+
+
+PROBLEM_RESPONSE: dict[str, Any] = {
+    "model": ProblemDocument,
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}},
+}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries documenting problem documents for ``statuses``."""
+    return {status: {**PROBLEM_RESPONSE, "description": "Problem"} for status in statuses}
+
+
+class Problem(Exception):
+    """Raised anywhere in the request path to answer with a problem document."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        detail: str | Mapping[str, str] | None = None,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        status: int | None = None,
+    ) -> None:
+        kind, _ = lookup(code)
+        super().__init__(code)
+        self.code = code
+        self.status = status or kind.status
+        self.detail = detail
+        self.errors = list(errors)
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+def title_for(code: str, language: DisplayLanguage) -> str:
+    kind, registry = lookup(code)
+    title: str = getattr(kind, language)
+    if registry is not None:
+        names = REGISTRY_NAMES.get(registry, (registry, registry, registry))
+        title = title.format(registry=names[LANGUAGE_INDEX[language]])
+    return title
+
+
+def render(problem: Problem, request: Request, language: DisplayLanguage) -> JSONResponse:
+    detail = problem.detail
+    if isinstance(detail, Mapping):
+        detail = detail.get(language) or detail.get("en")
+    body: dict[str, Any] = {
+        "type": f"urn:ekomunat:problem:{problem.code}",
+        "title": title_for(problem.code, language),
+        "status": problem.status,
+        "code": problem.code,
+        "request_id": getattr(request.state, "request_id", None),
+    }
+    if detail:
+        body["detail"] = detail
+    if problem.errors:
+        body["errors"] = [error.model_dump() for error in problem.errors]
+    body.update(problem.extra)
+    headers = {"Content-Language": language, **problem.headers}
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def request_language(request: Request) -> DisplayLanguage:
+    """The language chosen for this request, by the handler if it knew better, else negotiated."""
+    chosen: DisplayLanguage | None = getattr(request.state, "language", None)
+    if chosen is not None:
+        return chosen
+    return negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def _pointer(location: Sequence[Any]) -> str:
+    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in location]
+    return "/" + "/".join(parts)
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return render(exc, request, request_language(request))
+
+
+async def _on_refusal(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Refusal)
+    detail: str | Mapping[str, str] | None
+    detail = exc.detail.model_dump() if isinstance(exc.detail, LocalizedText) else exc.detail
+    headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
+    problem = Problem(
+        exc.code,
+        detail=detail,
+        errors=[FieldError(pointer=pointer, reason=reason) for pointer, reason in exc.errors],
+        headers=headers,
+        extra=exc.extra,
+        status=exc.status,
+    )
+    return render(problem, request, request_language(request))
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    sources = {error["loc"][0] for error in errors if error.get("loc")}
+    if any(error.get("type") == "json_invalid" for error in errors):
+        code = "request.body.malformed"
+    elif "body" in sources:
+        code = "request.payload.invalid"
+    elif sources <= {"header"} and sources:
+        code = "request.header.invalid"
+    else:
+        code = "request.query.invalid"
+    field_errors = [
+        FieldError(
+            pointer=_pointer(error["loc"][1:]) if error.get("loc") else "/", reason=error["msg"]
+        )
+        for error in errors
+    ]
+    return render(Problem(code, errors=field_errors), request, request_language(request))
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {
+        404: "resource.not_found",
+        405: "method.not_allowed",
+        415: "media_type.unsupported",
+        401: "auth.unauthenticated",
+        403: "auth.forbidden",
+    }.get(exc.status_code)
+    if code is None:
+        code = "request.query.invalid" if 400 <= exc.status_code < 500 else "internal.error"
+    problem = Problem(code, status=exc.status_code, headers=dict(exc.headers or {}))
+    return render(problem, request, request_language(request))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("http.request.crashed", error_type=type(exc).__name__)
+    return render(Problem("internal.error"), request, request_language(request))
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(Refusal, _on_refusal)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

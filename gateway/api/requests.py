@@ -1,0 +1,166 @@
+"""``/v1/requests``: the portal submits citizens' requests and follows them.
+
+A thin layer: it authenticates, parses the envelope and hands over to the intake, which
+owns every decision. Sync services answer 200 with their document; async ones answer 202
+with a status URL, only after the request and its hand-off are committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.messages import Applicant
+from gateway.api.auth import CurrentClient, require_role
+from gateway.api.deps import GatewayDep
+from gateway.api.problems import Problem, problem_responses
+from gateway.intake import Caller, Submission
+
+router = APIRouter(prefix="/v1/requests", tags=["requests"])
+
+
+class RequestIn(BaseModel):
+    """What the portal sends for one citizen's request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service: str = Field(min_length=1, max_length=64, description="catalogue service code")
+    municipality: str = Field(min_length=1, max_length=8, description="KAS code, 01-38")
+    language: Literal["sq", "sr", "en"] = Field(description="the citizen's language")
+    applicant: Applicant
+    form: dict[str, Any] = Field(default_factory=dict, description="the service's form fields")
+    callback_url: str | None = Field(
+        None, pattern=r"^https?://", max_length=2000, description="where status changes are sent"
+    )
+
+
+class Hop(BaseModel):
+    hop: str
+    outcome: str
+    duration_ms: float
+    registry: str | None = None
+    operation: str | None = None
+    rule: str | None = None
+
+
+class Document(BaseModel):
+    type: str
+    title: str
+    issued_at: str
+    records: dict[str, Any]
+
+
+class SyncAnswer(BaseModel):
+    request_id: str
+    status: Literal["completed"]
+    service: str
+    municipality: str
+    language: str
+    status_url: str
+    document: Document
+    trace: list[Hop]
+
+
+class Accepted(BaseModel):
+    request_id: str
+    status: Literal["accepted"]
+    service: str
+    municipality: str
+    language: str
+    status_url: str
+    handed_off: bool
+    answer_due_working_days: int
+    trace: list[Hop]
+
+
+class StatusChangeView(BaseModel):
+    status: str
+    previous_status: str | None
+    source: str
+    occurred_at: str
+    note: dict[str, Any] | None
+    documents: list[dict[str, Any]]
+
+
+class RequestStatusView(BaseModel):
+    request_id: str
+    service: str
+    municipality: str
+    language: str
+    status: str
+    created_at: str
+    updated_at: str
+    history: list[StatusChangeView]
+    trace: list[Hop]
+
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="unique per request; a retry with the same key gets the first answer",
+        max_length=128,
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=200,
+    response_model=SyncAnswer,
+    responses={
+        202: {"model": Accepted, "description": "accepted; handed to the municipality"},
+        **problem_responses(400, 401, 403, 409, 422, 502, 503),
+    },
+)
+async def submit_request(
+    body: RequestIn,
+    request: Request,
+    client: CurrentClient,
+    gateway: GatewayDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Submit a citizen's request for one service in one municipality."""
+    request.state.language = body.language
+    require_role(client, "portal")
+    if not idempotency_key:
+        raise Problem("idempotency.key_missing")
+    submission = Submission(
+        service=body.service,
+        municipality=body.municipality,
+        language=body.language,
+        applicant=body.applicant,
+        form=body.form,
+        callback_url=body.callback_url,
+    )
+    caller = Caller(name=client.name, may_use_service=client.may_use(body.service))
+    answer = await gateway.intake.submit(caller, idempotency_key, submission)
+    headers = {"Content-Language": body.language}
+    if answer.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    if answer.status_code == 202:
+        headers["Location"] = answer.body["status_url"]
+    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+@router.get(
+    "/{request_id}",
+    response_model=RequestStatusView,
+    responses=problem_responses(401, 404),
+)
+async def get_request(
+    request_id: Annotated[uuid.UUID, Path(description="the id returned on submission")],
+    client: CurrentClient,
+    gateway: GatewayDep,
+) -> RequestStatusView:
+    """Status, history and trace of a request the caller submitted."""
+    view = await gateway.intake.status_of(
+        str(request_id), client=client.name, sees_all=client.has_role("operator")
+    )
+    if view is None:
+        raise Problem("request.unknown")
+    return RequestStatusView.model_validate(view)

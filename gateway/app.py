@@ -1,0 +1,57 @@
+"""The HTTP application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from gateway.api import catalogue, health, requests
+from gateway.api.problems import install_problem_handlers
+from gateway.api.request_context import RequestContextMiddleware
+from gateway.bootstrap import Gateway, bootstrap
+from gateway.logging import configure_logging
+from gateway.settings import Settings
+
+DESCRIPTION = """\
+The eKomunat Gateway connects the e-Kosova portal with the state registries and the
+municipal back-offices of Kosovo's 38 municipalities. Every refusal is an RFC 9457 problem
+document (`application/problem+json`) with a stable `code` and a title in Albanian, Serbian
+or English.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Stable operation ids (the handler's name) for client generators and schemathesis."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None, *, gateway: Gateway | None = None) -> FastAPI:
+    """Build the app; bootstrap runs in the lifespan, so importing this module does nothing."""
+    settings = settings or Settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        running = gateway or bootstrap(settings)
+        try:
+            yield {"gateway": running}
+        finally:
+            await running.close()
+
+    app = FastAPI(
+        title="eKomunat Gateway",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health.router)
+    app.include_router(catalogue.router)
+    app.include_router(requests.router)
+    return app

@@ -1,0 +1,107 @@
+"""The gateway's log: structlog, one JSON line per event, personal numbers masked.
+
+Operators follow requests hop by hop in these lines, so every line of a request carries its
+``request_id`` (bound in context variables by the HTTP middleware). A citizen's personal
+number must never reach a log file in clear: the masking processor runs on every event,
+after everything else has added its fields and before rendering.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+import structlog
+from structlog.tracebacks import ExceptionDictTransformer
+
+from gateway.settings import LogFormat, Settings
+
+PERSONAL_NUMBER = re.compile(r"(?<![0-9])[0-9]{10}(?![0-9])")
+
+
+def mask_personal_number(match: re.Match[str]) -> str:
+    """Keep the last two digits so operators can tell records apart, hide the rest."""
+    digits = match.group(0)
+    return "*" * 8 + digits[-2:]
+
+
+def mask_text(text: str) -> str:
+    return PERSONAL_NUMBER.sub(mask_personal_number, text)
+
+
+def _mask_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, Mapping):
+        return {key: _mask_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_mask_value(item) for item in value]
+    return value
+
+
+def mask_personal_numbers(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: replace every 10-digit run in every string value, at any depth.
+
+    Personal numbers travel as strings throughout the gateway, so strings are what is scanned;
+    integers (durations, counts, sizes) are left alone.
+    """
+    for key, value in event_dict.items():
+        event_dict[key] = _mask_value(value)
+    return event_dict
+
+
+def configure_logging(settings: Settings) -> None:
+    """Configure structlog and the standard library once, for the whole process."""
+    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    use_console = settings.log_format is LogFormat.CONSOLE or (
+        settings.log_format is LogFormat.AUTO and sys.stderr.isatty()
+    )
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer()
+        if use_console
+        else structlog.processors.JSONRenderer(sort_keys=False)
+    )
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+    ]
+    if not use_console:
+        # Frame locals hold request data, and request data holds personal numbers.
+        processors.append(
+            structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+        )
+    processors += [mask_personal_numbers, renderer]
+    structlog.configure(
+        processors=processors,
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    # Library loggers (uvicorn, pika, zeep) go to the same stream, masked the same way.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.contextvars.merge_contextvars,
+                structlog.processors.add_log_level,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                mask_personal_numbers,
+                renderer,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("pika", "zeep", "urllib3", "aiohttp.access", "uvicorn.access"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
