@@ -1,0 +1,366 @@
+"""Taking in a portal request: check it, route it, and commit what was promised.
+
+The intake is the service layer between the HTTP API and the parts it drives: it checks the
+envelope against the catalogue and the client's rights, validates the form against the
+service's JSON Schema, asks the routing engine for the records, and then writes, in one
+transaction, the request, its hand-off message (async routes) and the idempotency answer.
+Only after that commit does the portal hear 200 or 202, so nothing answered is ever lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError as SchemaViolation
+
+from contracts.catalogue import Catalogue, Mode, Service
+from contracts.messages import Applicant, HandoffMessage, RegistryRecord, RequestStatus
+from gateway.routing.engine import Gathered, RequestFacts, RoutingEngine
+from gateway.routing.refusals import Refusal
+from gateway.routing.table import RoutingTable
+from gateway.store import Store
+from gateway.store.errors import DuplicateIdempotencyKey
+from gateway.store.records import NewRequest
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A portal request whose envelope has been parsed (the API's pydantic model did that)."""
+
+    service: str
+    municipality: str
+    language: str
+    applicant: Applicant
+    form: Mapping[str, Any]
+    callback_url: str | None = None
+
+    def fingerprint(self) -> str:
+        """A hash of the whole request, to tell a retry from a different request under one key."""
+        canonical = json.dumps(
+            {
+                "service": self.service,
+                "municipality": self.municipality,
+                "language": self.language,
+                "applicant": self.applicant.model_dump(mode="json"),
+                "form": self.form,
+                "callback_url": self.callback_url,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who submits, as far as the intake cares (the API authenticates)."""
+
+    name: str
+    may_use_service: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+class FormValidators:
+    """One compiled JSON Schema validator per service, built at start-up."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self._validators = {
+            service.code: Draft202012Validator(service.form, format_checker=FormatChecker())
+            for service in catalogue.services
+        }
+
+    def problems(self, service: str, form: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(JSON pointer, reason) for every invalid field; reasons never quote the value."""
+        errors = sorted(
+            self._validators[service].iter_errors(form), key=lambda e: list(e.absolute_path)
+        )
+        return [(_pointer(error), _reason(error)) for error in errors]
+
+
+def _pointer(error: SchemaViolation) -> str:
+    path = ["form", *(str(part) for part in error.absolute_path)]
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        path.append(missing)
+    elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - allowed)
+        if extra:
+            path.append(extra[0])
+    return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in path if part)
+
+
+def _reason(error: SchemaViolation) -> str:
+    """Say what was expected, never what was sent: the value may be a personal number."""
+    rule, expected = error.validator, error.validator_value
+    reasons: dict[str, str] = {
+        "required": "is required",
+        "additionalProperties": "is not a field of this service's form",
+        "type": f"must be of type {expected}",
+        "pattern": f"must match the pattern {expected}",
+        "enum": "must be one of: " + ", ".join(str(v) for v in expected or ()),
+        "const": f"must be {expected}",
+        "maxLength": f"must be at most {expected} characters long",
+        "minLength": f"must be at least {expected} characters long",
+        "maximum": f"must be at most {expected}",
+        "minimum": f"must be at least {expected}",
+        "exclusiveMinimum": f"must be greater than {expected}",
+        "exclusiveMaximum": f"must be less than {expected}",
+        "format": f"must be a valid {expected}",
+        "maxItems": f"must have at most {expected} items",
+        "minItems": f"must have at least {expected} items",
+    }
+    return reasons.get(str(rule), f"breaks the form's rule {rule}")
+
+
+class Intake:
+    def __init__(
+        self,
+        *,
+        catalogue: Catalogue,
+        table: RoutingTable,
+        engine: RoutingEngine,
+        store: Store,
+    ) -> None:
+        self._catalogue = catalogue
+        self._table = table
+        self._engine = engine
+        self._store = store
+        self._forms = FormValidators(catalogue)
+
+    async def submit(self, caller: Caller, key: str, submission: Submission) -> Answer:
+        fingerprint = submission.fingerprint()
+        earlier = await asyncio.to_thread(self._earlier_answer, caller.name, key, fingerprint)
+        if earlier is not None:
+            return earlier
+        service = self._check_envelope(caller, submission)
+        route = self._table.route_for(service.code, submission.municipality)
+        if route is None:  # compile_routing guarantees one; kept as a clear failure
+            raise Refusal("service.unknown", status=422)
+        facts = RequestFacts(
+            applicant_personal_number=submission.applicant.personal_number,
+            municipality=submission.municipality,
+            form=submission.form,
+        )
+        gathered = await self._engine.run(route, facts)
+        request_id = str(uuid.uuid4())
+        commit = self._commit_sync if route.mode is Mode.SYNC else self._commit_async
+        return await asyncio.to_thread(
+            commit, caller, key, fingerprint, request_id, service, submission, gathered
+        )
+
+    async def status_of(
+        self, request_id: str, *, client: str, sees_all: bool = False
+    ) -> dict[str, Any] | None:
+        """The request's status, history and trace; ``None`` when it is not the client's."""
+        return await asyncio.to_thread(self._status_of, request_id, client, sees_all)
+
+    def _status_of(self, request_id: str, client: str, sees_all: bool) -> dict[str, Any] | None:
+        with self._store.unit_of_work(read_only=True) as uow:
+            record = uow.requests.get(request_id)
+            if record is None or (record.client_id != client and not sees_all):
+                return None
+            history = uow.requests.history(request_id)
+        return {
+            "request_id": record.id,
+            "service": record.service,
+            "municipality": record.municipality,
+            "language": record.language,
+            "status": record.status.value,
+            "created_at": record.created_at.isoformat(),
+            "updated_at": record.updated_at.isoformat(),
+            "history": [
+                {
+                    "status": change.status.value,
+                    "previous_status": change.previous_status.value
+                    if change.previous_status
+                    else None,
+                    "source": change.source,
+                    "occurred_at": change.occurred_at.isoformat(),
+                    "note": dict(change.note) if change.note else None,
+                    "documents": [dict(d) for d in change.documents],
+                }
+                for change in history
+            ],
+            "trace": list(record.payload.get("trace", [])),
+        }
+
+    def _check_envelope(self, caller: Caller, submission: Submission) -> Service:
+        service = self._catalogue.service(submission.service)
+        if service is None:
+            raise Refusal("service.unknown", status=422, extra={"service": submission.service})
+        if not caller.may_use_service:
+            raise Refusal("auth.forbidden")
+        if self._catalogue.municipality(submission.municipality) is None:
+            raise Refusal("municipality.unknown", status=422)
+        if not service.offered_in(submission.municipality):
+            raise Refusal("service.not_offered")
+        problems = self._forms.problems(service.code, submission.form)
+        if problems:
+            raise Refusal("request.payload.invalid", errors=problems)
+        return service
+
+    def _earlier_answer(self, client: str, key: str, fingerprint: str) -> Answer | None:
+        with self._store.unit_of_work(read_only=True) as uow:
+            stored = uow.idempotency.get(client, key)
+        if stored is None:
+            return None
+        if stored.body_hash != fingerprint:
+            raise Refusal("idempotency.conflict")
+        log.info("intake.replayed", status=stored.status_code)
+        return Answer(stored.status_code, dict(stored.response), replayed=True)
+
+    def _commit_sync(
+        self,
+        caller: Caller,
+        key: str,
+        fingerprint: str,
+        request_id: str,
+        service: Service,
+        submission: Submission,
+        gathered: Gathered,
+    ) -> Answer:
+        now = datetime.now(UTC)
+        body = {
+            "request_id": request_id,
+            "status": RequestStatus.COMPLETED.value,
+            "service": service.code,
+            "municipality": submission.municipality,
+            "language": submission.language,
+            "status_url": f"/v1/requests/{request_id}",
+            "document": {
+                "type": service.produces,
+                "title": service.name.in_language(_display(submission.language)),
+                "issued_at": now.isoformat(),
+                "records": _records_json(gathered),
+            },
+            "trace": [hop.as_dict() for hop in gathered.trace],
+        }
+        new = NewRequest(
+            id=request_id,
+            client_id=caller.name,
+            service=service.code,
+            municipality=submission.municipality,
+            language=submission.language,
+            payload={"answer": body["document"], "trace": body["trace"]},
+            callback_url=submission.callback_url,
+            status=RequestStatus.COMPLETED,
+        )
+        return self._commit(caller, key, fingerprint, new, 200, body, handoff=None)
+
+    def _commit_async(
+        self,
+        caller: Caller,
+        key: str,
+        fingerprint: str,
+        request_id: str,
+        service: Service,
+        submission: Submission,
+        gathered: Gathered,
+    ) -> Answer:
+        now = datetime.now(UTC)
+        message = HandoffMessage(
+            message_id=uuid.uuid4(),
+            request_id=uuid.UUID(request_id),
+            service=service.code,
+            municipality=submission.municipality,
+            language=submission.language,  # type: ignore[arg-type]
+            applicant=submission.applicant,
+            form=dict(submission.form),
+            records=tuple(
+                RegistryRecord(
+                    registry=gathered.sources[name][0],  # type: ignore[arg-type]
+                    operation=gathered.sources[name][1],
+                    retrieved_at=now,
+                    data=record.model_dump(mode="json"),
+                )
+                for name, record in gathered.records.items()
+                if record is not None
+            ),
+            submitted_at=now,
+            accepted_at=now,
+        )
+        trace = [hop.as_dict() for hop in gathered.trace]
+        body = {
+            "request_id": request_id,
+            "status": RequestStatus.ACCEPTED.value,
+            "service": service.code,
+            "municipality": submission.municipality,
+            "language": submission.language,
+            "status_url": f"/v1/requests/{request_id}",
+            "handed_off": False,
+            "answer_due_working_days": service.answer_days,
+            "trace": trace,
+        }
+        new = NewRequest(
+            id=request_id,
+            client_id=caller.name,
+            service=service.code,
+            municipality=submission.municipality,
+            language=submission.language,
+            payload={"message_id": str(message.message_id), "trace": trace},
+            callback_url=submission.callback_url,
+        )
+        return self._commit(caller, key, fingerprint, new, 202, body, handoff=message)
+
+    def _commit(
+        self,
+        caller: Caller,
+        key: str,
+        fingerprint: str,
+        new: NewRequest,
+        status_code: int,
+        body: dict[str, Any],
+        *,
+        handoff: HandoffMessage | None,
+    ) -> Answer:
+        try:
+            with self._store.unit_of_work() as uow:
+                uow.requests.add(new)
+                if handoff is not None:
+                    uow.outbox.add_handoff(handoff)
+                uow.idempotency.save(caller.name, key, fingerprint, status_code, body)
+                uow.commit()
+        except DuplicateIdempotencyKey:
+            # A twin request with the same key committed first: its answer is the answer.
+            earlier = self._earlier_answer(caller.name, key, fingerprint)
+            if earlier is None:
+                raise
+            return earlier
+        log.info(
+            "intake.accepted" if handoff is not None else "intake.answered",
+            request=new.id,
+            service=new.service,
+            municipality=new.municipality,
+            status=status_code,
+        )
+        return Answer(status_code, body)
+
+
+def _records_json(gathered: Gathered) -> dict[str, Any]:
+    return {
+        name: record.model_dump(mode="json") if record is not None else None
+        for name, record in gathered.records.items()
+    }
+
+
+def _display(language: str) -> Any:
+    return language if language in ("sq", "sr", "en") else "sq"

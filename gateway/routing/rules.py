@@ -1,0 +1,103 @@
+"""The named rules a route may apply to the records it gathered.
+
+``routing.yaml`` names a rule kind and the record it reads; the code of each kind lives here,
+small and tested, so the file stays declarative. Each kind declares the record type it
+expects, and the routes check refuses a rule pointed at the wrong kind of record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from contracts.records import (
+    Business,
+    CivilStatus,
+    ParcelEncumbrances,
+    ParcelOwners,
+    Person,
+    Residence,
+)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may know beyond the record: who asks, and where."""
+
+    applicant_personal_number: str
+    municipality: str
+    values: tuple[str, ...]
+
+
+Predicate = Callable[[BaseModel | None, RuleContext], bool]
+
+
+@dataclass(frozen=True)
+class RuleKindSpec:
+    record_types: tuple[type[BaseModel], ...]
+    holds: Predicate
+    needs_values: bool = False
+    accepts_absent: bool = False
+
+
+def _applicant_alive(record: BaseModel | None, _ctx: RuleContext) -> bool:
+    return isinstance(record, Person) and record.status == "alive"
+
+
+def _person_deceased(record: BaseModel | None, _ctx: RuleContext) -> bool:
+    return isinstance(record, Person) and record.status == "deceased"
+
+
+def _applicant_owns_parcel(record: BaseModel | None, ctx: RuleContext) -> bool:
+    return isinstance(record, ParcelOwners) and any(
+        owner.personal_number == ctx.applicant_personal_number for owner in record.owners
+    )
+
+
+def _applicant_holds_business_role(record: BaseModel | None, ctx: RuleContext) -> bool:
+    if not isinstance(record, Business):
+        return False
+    people = [o.personal_number for o in record.owners]
+    people += [a.personal_number for a in record.authorised_persons]
+    return ctx.applicant_personal_number in people
+
+
+def _applicant_resides_in_municipality(record: BaseModel | None, ctx: RuleContext) -> bool:
+    return isinstance(record, Residence | Person) and record.municipality_code == ctx.municipality
+
+
+def _business_active(record: BaseModel | None, _ctx: RuleContext) -> bool:
+    return isinstance(record, Business) and record.status == "active"
+
+
+def _marital_status_in(record: BaseModel | None, ctx: RuleContext) -> bool:
+    return isinstance(record, CivilStatus) and record.marital_status in ctx.values
+
+
+def _no_encumbrance_of(record: BaseModel | None, ctx: RuleContext) -> bool:
+    return isinstance(record, ParcelEncumbrances) and not any(
+        encumbrance.kind in ctx.values for encumbrance in record.encumbrances
+    )
+
+
+RULE_KINDS: Mapping[str, RuleKindSpec] = {
+    "applicant_alive": RuleKindSpec((Person,), _applicant_alive),
+    "person_deceased": RuleKindSpec((Person,), _person_deceased),
+    "applicant_owns_parcel": RuleKindSpec((ParcelOwners,), _applicant_owns_parcel),
+    "applicant_holds_business_role": RuleKindSpec((Business,), _applicant_holds_business_role),
+    "applicant_resides_in_municipality": RuleKindSpec(
+        (Residence, Person), _applicant_resides_in_municipality
+    ),
+    "business_active": RuleKindSpec((Business,), _business_active),
+    "marital_status_in": RuleKindSpec((CivilStatus,), _marital_status_in, needs_values=True),
+    "no_encumbrance_of": RuleKindSpec((ParcelEncumbrances,), _no_encumbrance_of, needs_values=True),
+    # For "owns no real estate"-style certificates: the registry must hold nothing.
+    "record_absent": RuleKindSpec(
+        (BaseModel,), lambda record, _ctx: record is None, accepts_absent=True
+    ),
+    "record_present": RuleKindSpec(
+        (BaseModel,), lambda record, _ctx: record is not None, accepts_absent=True
+    ),
+}

@@ -1,0 +1,307 @@
+"""The routing table: ``routing.yaml`` checked against the catalogue and the registry contracts.
+
+``compile_routing`` is the gate every start goes through (and ``ekomunat-gateway routes
+check``). It collects every problem it finds, each naming file, line and key, and refuses
+the file when there is any; what it returns is what the engine runs, with nothing left to
+look up or interpret per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from adapters.operations import OperationSpec
+from contracts.catalogue import Catalogue, LocalizedText, Mode, Service
+from contracts.located_yaml import ConfigFileError, ConfigProblem, LocatedDocument
+from gateway.routing.config import (
+    ClientConfig,
+    HandoffConfig,
+    RegistryConfig,
+    RouteConfig,
+    RoutingFile,
+)
+from gateway.routing.rules import RULE_KINDS, RuleKindSpec
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    registry: str
+    operation: str
+    arguments: tuple[tuple[str, str], ...]
+    on_not_found: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    spec: RuleKindSpec
+    record: str
+    values: tuple[str, ...]
+    reason: LocalizedText
+
+
+@dataclass(frozen=True)
+class Route:
+    service: Service
+    municipality: str | None
+    mode: Mode
+    calls: tuple[Call, ...]
+    rules: tuple[Rule, ...]
+    exchange: str | None
+
+
+@dataclass(frozen=True)
+class RoutingTable:
+    registries: Mapping[str, RegistryConfig]
+    clients: Mapping[str, ClientConfig]
+    routes: Mapping[tuple[str, str | None], Route]
+
+    def route_for(self, service: str, municipality: str) -> Route | None:
+        return self.routes.get((service, municipality)) or self.routes.get((service, None))
+
+    def describe(self) -> str:
+        """The routing table as operators read it: one line per route."""
+        lines = [f"{'service':42} {'where':5} {'mode':5} calls -> rules"]
+        for (service, municipality), route in sorted(
+            self.routes.items(), key=lambda item: (item[0][0], item[0][1] or "")
+        ):
+            calls = ", ".join(f"{c.name}={c.registry}.{c.operation}" for c in route.calls) or "-"
+            rules = ", ".join(rule.id for rule in route.rules) or "-"
+            where = municipality or "all"
+            lines.append(f"{service:42} {where:5} {route.mode.value:5} {calls} -> {rules}")
+        return "\n".join(lines)
+
+
+def compile_routing(
+    routing: RoutingFile,
+    document: LocatedDocument,
+    catalogue: Catalogue,
+    operations: Mapping[str, Mapping[str, OperationSpec]],
+) -> RoutingTable:
+    """Check the file against the catalogue and the contracts; build the table or refuse."""
+    problems: list[ConfigProblem] = []
+    routes: dict[tuple[str, str | None], Route] = {}
+    first_at: dict[tuple[str, str | None], int] = {}
+
+    for index, route_config in enumerate(routing.routes):
+        at = ("routes", index)
+        service = catalogue.service(route_config.service)
+        if service is None:
+            problems.append(
+                document.problem(
+                    (*at, "service"), f"no service {route_config.service!r} in the catalogue"
+                )
+            )
+            continue
+        key = (service.code, route_config.municipality)
+        if key in first_at:
+            problems.append(
+                document.problem(
+                    (*at, "service"),
+                    f"a second route for {service.code!r}"
+                    + (f" in {route_config.municipality}" if route_config.municipality else "")
+                    + f" (first at routes[{first_at[key]}])",
+                )
+            )
+            continue
+        first_at[key] = index
+        if route_config.municipality is not None and not service.offered_in(
+            route_config.municipality
+        ):
+            problems.append(
+                document.problem(
+                    (*at, "municipality"),
+                    f"{service.code!r} is not offered in municipality "
+                    f"{route_config.municipality!r}",
+                )
+            )
+        if route_config.mode is not service.mode:
+            problems.append(
+                document.problem(
+                    (*at, "mode"),
+                    f"the catalogue says {service.code!r} is {service.mode.value}",
+                )
+            )
+        if route_config.mode is Mode.SYNC and route_config.handoff is not None:
+            problems.append(document.problem((*at, "handoff"), "a sync route hands nothing off"))
+
+        calls = _compile_calls(route_config, service, routing, operations, document, at, problems)
+        rules = _compile_rules(route_config, calls, operations, document, at, problems)
+        exchange = None
+        if route_config.mode is Mode.ASYNC:
+            exchange = (route_config.handoff or HandoffConfig()).exchange
+        routes[key] = Route(
+            service=service,
+            municipality=route_config.municipality,
+            mode=route_config.mode,
+            calls=tuple(calls.values()),
+            rules=tuple(rules),
+            exchange=exchange,
+        )
+
+    for service in catalogue.services:
+        if (service.code, None) not in first_at:
+            problems.append(
+                document.problem(("routes",), f"catalogue service {service.code!r} has no route")
+            )
+    _check_clients(routing, catalogue, document, problems)
+    if problems:
+        raise ConfigFileError(document.path, problems)
+    return RoutingTable(
+        registries=dict(routing.registries.items()),
+        clients=dict(routing.clients),
+        routes=routes,
+    )
+
+
+def _compile_calls(
+    route_config: RouteConfig,
+    service: Service,
+    routing: RoutingFile,
+    operations: Mapping[str, Mapping[str, OperationSpec]],
+    document: LocatedDocument,
+    at: tuple[str | int, ...],
+    problems: list[ConfigProblem],
+) -> dict[str, Call]:
+    calls: dict[str, Call] = {}
+    properties = service.form.get("properties", {})
+    required = set(service.form.get("required", []))
+    for position, call in enumerate(route_config.calls):
+        where = (*at, "calls", position)
+        registry = call.registry.value
+        if registry not in routing.registries:
+            problems.append(
+                document.problem(
+                    (*where, "registry"), f"registry {registry!r} is not in registries:"
+                )
+            )
+            continue
+        if registry not in {r.value for r in service.registries}:
+            problems.append(
+                document.problem(
+                    (*where, "registry"),
+                    f"the catalogue does not list {registry!r} among the registries of "
+                    f"{service.code!r}",
+                )
+            )
+        spec = operations.get(registry, {}).get(call.operation)
+        if spec is None:
+            known = ", ".join(sorted(operations.get(registry, {}))) or "none"
+            problems.append(
+                document.problem(
+                    (*where, "operation"),
+                    f"the {registry} contract has no operation {call.operation!r} (it has {known})",
+                )
+            )
+            continue
+        given, expected = set(call.arguments), set(spec.parameters)
+        if given != expected:
+            problems.append(
+                document.problem(
+                    (*where, "arguments"),
+                    f"{call.operation} takes {sorted(expected)}; the route gives {sorted(given)}",
+                )
+            )
+        for parameter, source in call.arguments.items():
+            if source.startswith("form."):
+                field = source.removeprefix("form.")
+                if field not in properties:
+                    problems.append(
+                        document.problem(
+                            (*where, "arguments", parameter),
+                            f"the form of {service.code!r} has no field {field!r}",
+                        )
+                    )
+                elif field not in required:
+                    problems.append(
+                        document.problem(
+                            (*where, "arguments", parameter),
+                            f"form field {field!r} of {service.code!r} is optional; "
+                            "a registry argument must come from a required field",
+                        )
+                    )
+        calls[call.name] = Call(
+            name=call.name,
+            registry=registry,
+            operation=call.operation,
+            arguments=tuple(call.arguments.items()),
+            on_not_found=call.on_not_found,
+        )
+    return calls
+
+
+def _compile_rules(
+    route_config: RouteConfig,
+    calls: Mapping[str, Call],
+    operations: Mapping[str, Mapping[str, OperationSpec]],
+    document: LocatedDocument,
+    at: tuple[str | int, ...],
+    problems: list[ConfigProblem],
+) -> list[Rule]:
+    rules: list[Rule] = []
+    for position, rule in enumerate(route_config.rules):
+        where = (*at, "rules", position)
+        spec = RULE_KINDS[rule.kind]
+        call = calls.get(rule.record)
+        if call is None:
+            problems.append(
+                document.problem(
+                    (*where, "record"), f"no call of this route produces a record {rule.record!r}"
+                )
+            )
+            continue
+        produced = operations[call.registry][call.operation].record
+        if not issubclass(produced, spec.record_types):
+            expected = " or ".join(t.__name__ for t in spec.record_types)
+            problems.append(
+                document.problem(
+                    (*where, "record"),
+                    f"rule {rule.kind} reads a {expected}; "
+                    f"{rule.record!r} is a {produced.__name__}",
+                )
+            )
+        if spec.needs_values and not rule.values:
+            problems.append(document.problem((*where, "values"), f"{rule.kind} needs values"))
+        rules.append(
+            Rule(
+                id=rule.id,
+                kind=rule.kind,
+                spec=spec,
+                record=rule.record,
+                values=rule.values,
+                reason=rule.reason,
+            )
+        )
+    return rules
+
+
+def _check_clients(
+    routing: RoutingFile,
+    catalogue: Catalogue,
+    document: LocatedDocument,
+    problems: list[ConfigProblem],
+) -> None:
+    for name, client in routing.clients.items():
+        where = ("clients", name)
+        if client.services != "all":
+            for position, code in enumerate(client.services):
+                if catalogue.service(code) is None:
+                    problems.append(
+                        document.problem(
+                            (*where, "services", position), f"no service {code!r} in the catalogue"
+                        )
+                    )
+        if "municipality" in client.roles:
+            if client.municipality is None:
+                problems.append(
+                    document.problem(where, "a municipality client names its municipality")
+                )
+            elif catalogue.municipality(client.municipality) is None:
+                problems.append(
+                    document.problem(
+                        (*where, "municipality"), f"no municipality {client.municipality!r}"
+                    )
+                )

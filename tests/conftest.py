@@ -1,0 +1,8 @@
+"""Fixtures shared by the whole suite live in tests/fixtures/, one module per real part."""
+
+pytest_plugins = [
+    "tests.fixtures.sandbox",
+    "tests.fixtures.broker",
+    "tests.fixtures.database",
+    "tests.fixtures.gateway",
+]
