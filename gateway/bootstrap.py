@@ -9,6 +9,7 @@ citizen's request.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,7 +106,13 @@ def bootstrap(settings: Settings) -> Gateway:
             parents=True, exist_ok=True
         )
     store = Store.from_url(settings.database_url)
-    engine = RoutingEngine(registries)
+    engine = RoutingEngine(
+        registries,
+        retry_after_s={
+            name: max(1, math.ceil(config.breaker.cool_down_s))
+            for name, config in table.registries.items()
+        },
+    )
     intake = Intake(catalogue=catalogue, table=table, engine=engine, store=store)
     gateway = Gateway(
         settings=settings,

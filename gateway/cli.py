@@ -19,10 +19,19 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.bootstrap import bootstrap
+    from gateway.logging import configure_logging
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**overrides)
-    app = create_app(settings)
+    configure_logging(settings)
+    try:
+        # Checked before the server binds, so a broken file stops the start with its reasons.
+        gateway = bootstrap(settings)
+    except ConfigFileError as exc:
+        sys.stderr.write(f"the gateway cannot start:\n{exc}\n")
+        return 1
+    app = create_app(settings, gateway=gateway)
     base = f"http://{settings.host}:{settings.port}"
     sys.stderr.write(
         f"eKomunat Gateway on {base}\n  API docs: {base}/docs\n  OpenAPI:  {base}/openapi.json\n"

@@ -89,8 +89,14 @@ _PRECEDENCE: tuple[type[Exception], ...] = (
 
 
 class RoutingEngine:
-    def __init__(self, registries: Mapping[str, Registry]) -> None:
+    """``retry_after_s``: what to tell the portal per registry when it is unavailable
+    (bootstrap passes each breaker's cool-down: asking sooner would only fail fast again)."""
+
+    def __init__(
+        self, registries: Mapping[str, Registry], *, retry_after_s: Mapping[str, int] | None = None
+    ) -> None:
         self._registries = registries
+        self._retry_after_s = dict(retry_after_s or {})
 
     async def run(self, route: Route, facts: RequestFacts) -> Gathered:
         """Ask every registry of the route at once, then apply its rules in order."""
@@ -145,8 +151,7 @@ class RoutingEngine:
         gathered.records[call.name] = record
         gathered.sources[call.name] = (call.registry, call.operation)
 
-    @staticmethod
-    def _refusal_for(failures: list[tuple[Call, BaseException]]) -> BaseException:
+    def _refusal_for(self, failures: list[tuple[Call, BaseException]]) -> BaseException:
         def rank(item: tuple[Call, BaseException]) -> int:
             for position, kind in enumerate(_PRECEDENCE):
                 if isinstance(item[1], kind):
@@ -157,8 +162,10 @@ class RoutingEngine:
         if isinstance(error, RegistryNotFound):
             code = "applicant.not_found" if call.on_not_found == "applicant" else "record.not_found"
             return Refusal(code, extra={"record": call.name})
+        if isinstance(error, RegistryUnavailable):
+            return Refusal(error.code, retry_after_s=self._retry_after_s.get(call.registry, 5))
         if isinstance(error, RegistryError):
-            return Refusal(error.code, retry_after_s=5 if error.retryable else None)
+            return Refusal(error.code)
         return error
 
     @staticmethod

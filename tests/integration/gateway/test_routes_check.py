@@ -1,0 +1,226 @@
+"""``routes check``: the shipped routing.yaml passes; each kind of mistake is refused by name.
+
+The check loads the real WSDL and OpenAPI files (no network), so a route naming an operation
+that a contract lacks is caught exactly as at start-up.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from contracts.catalogue import load_catalogue
+from contracts.located_yaml import ConfigFileError
+from gateway.bootstrap import build_routing
+from gateway.settings import REPO_ROOT, Settings
+
+ROUTING = REPO_ROOT / "routing.yaml"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def check(catalogue, path: Path):
+    return build_routing(Settings(routing_file=path), catalogue)
+
+
+def broken_copy(tmp_path: Path, edit) -> Path:  # type: ignore[no-untyped-def]
+    """A copy of routing.yaml after ``edit`` changed its text (anchors and all kept)."""
+    path = tmp_path / "routing.yaml"
+    path.write_text(edit(ROUTING.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+def refusal(catalogue, path: Path) -> str:
+    with pytest.raises(ConfigFileError) as caught:
+        check(catalogue, path)
+    return str(caught.value)
+
+
+def line_of(path: Path, text: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if text in line:
+            return number
+    raise LookupError(text)
+
+
+def test_the_shipped_routing_file_covers_every_service(catalogue):
+    table, registries = check(catalogue, ROUTING)
+
+    assert {service for service, _ in table.routes} == {s.code for s in catalogue.services}
+    assert set(registries) == {"civil", "business", "cadastre"}
+
+
+def test_the_cli_prints_the_routing_table():
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "routes", "check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "routing ok: 50 routes over 3 registries" in result.stdout
+    assert re.search(r"birth-certificate\s+all\s+sync\s+person=civil\.GetPerson", result.stdout)
+
+
+def test_an_operation_the_wsdl_lacks_is_refused_with_its_line(catalogue, tmp_path):
+    path = broken_copy(
+        tmp_path, lambda text: text.replace("operation: GetBirthRecord", "operation: GetBirth", 1)
+    )
+
+    message = refusal(catalogue, path)
+
+    assert f"{path}:{line_of(path, 'operation: GetBirth,')}" in message
+    assert "routes[0].calls[1].operation" in message
+    assert "no operation 'GetBirth'" in message
+
+
+def test_a_service_without_a_route_is_refused(catalogue, tmp_path):
+    def drop_petition(text: str) -> str:
+        start = text.index("  - service: petition")
+        end = text.index("  # ── complaints")
+        return text[:start] + text[end:]
+
+    message = refusal(catalogue, broken_copy(tmp_path, drop_petition))
+
+    assert "catalogue service 'petition' has no route" in message
+
+
+def test_a_second_route_for_one_service_is_refused(catalogue, tmp_path):
+    path = broken_copy(tmp_path, lambda text: text + "  - service: petition\n    mode: async\n")
+
+    message = refusal(catalogue, path)
+
+    last_line = len(path.read_text(encoding="utf-8").splitlines()) - 1
+    assert "a second route for 'petition'" in message
+    assert f"routing.yaml:{last_line}: routes[50].service" in message
+
+
+def test_an_argument_from_a_field_the_form_lacks_is_refused(catalogue, tmp_path):
+    path = broken_copy(
+        tmp_path,
+        lambda text: text.replace(
+            "arguments: {registrationNumber: form.business_number}",
+            "arguments: {registrationNumber: form.company_number}",
+            1,
+        ),
+    )
+
+    message = refusal(catalogue, path)
+
+    assert "has no field 'company_number'" in message
+    assert "arguments.registrationNumber" in message
+
+
+def test_an_argument_from_an_optional_field_is_refused(catalogue, tmp_path):
+    path = broken_copy(
+        tmp_path,
+        lambda text: text.replace(
+            "{name: parcel, registry: cadastre, operation: getParcel, arguments: "
+            "{cadastralZone: form.cadastral_zone, parcelNumber: form.parcel_number}}",
+            "{name: parcel, registry: cadastre, operation: getParcel, arguments: "
+            "{cadastralZone: form.cadastral_zone, parcelNumber: form.floors}}",
+        ),
+    )
+
+    message = refusal(catalogue, path)
+
+    assert "form field 'floors'" in message
+    assert "is optional" in message
+
+
+def test_a_rule_on_a_record_no_call_produces_is_refused(catalogue, tmp_path):
+    path = broken_copy(
+        tmp_path,
+        lambda text: text.replace(
+            "{id: applicant_married, kind: marital_status_in, record: civil_status,",
+            "{id: applicant_married, kind: marital_status_in, record: marriage,",
+        ),
+    )
+
+    message = refusal(catalogue, path)
+
+    assert "no call of this route produces a record 'marriage'" in message
+
+
+def test_a_rule_on_the_wrong_kind_of_record_is_refused(catalogue, tmp_path):
+    path = broken_copy(
+        tmp_path,
+        lambda text: text.replace(
+            "{id: applicant_alive, kind: applicant_alive, record: person, reason: *alive}",
+            "{id: applicant_alive, kind: business_active, record: person, reason: *alive}",
+            1,
+        ),
+    )
+
+    message = refusal(catalogue, path)
+
+    assert "rule business_active reads a Business; 'person' is a Person" in message
+
+
+def test_an_unset_environment_variable_is_refused(catalogue, tmp_path):
+    path = broken_copy(
+        tmp_path,
+        lambda text: text.replace(
+            "${GATEWAY_CADASTRE_URL:-http://127.0.0.1:8103}", "${EKOMUNAT_TEST_UNSET_CADASTRE}"
+        ),
+    )
+
+    message = refusal(catalogue, path)
+
+    assert "environment variable EKOMUNAT_TEST_UNSET_CADASTRE is unset" in message
+    assert "registries.cadastre.endpoint" in message
+
+
+def test_a_mode_that_contradicts_the_catalogue_is_refused(catalogue, tmp_path):
+    path = broken_copy(
+        tmp_path,
+        lambda text: text.replace(
+            "  - service: possession-list\n    mode: sync",
+            "  - service: possession-list\n    mode: async",
+        ),
+    )
+
+    message = refusal(catalogue, path)
+
+    assert "the catalogue says 'possession-list' is sync" in message
+
+
+def test_a_yaml_error_names_its_line(catalogue, tmp_path):
+    path = broken_copy(tmp_path, lambda text: text.replace("routes:\n", "routes: [\n", 1))
+
+    message = refusal(catalogue, path)
+
+    assert re.search(r"routing\.yaml:\d+: .*not valid YAML", message)
+
+
+def test_the_server_refuses_to_start_on_a_broken_file(tmp_path):
+    path = broken_copy(
+        tmp_path, lambda text: text.replace("operation: GetResidence", "operation: GetHome")
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "GATEWAY_ROUTING_FILE": str(path),
+            "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}",
+            "GATEWAY_LOG_FORMAT": "json",
+        },
+    )
+
+    assert result.returncode != 0
+    assert "no operation 'GetHome'" in result.stderr
+    assert "Traceback" not in result.stderr
