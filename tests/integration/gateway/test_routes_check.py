@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from contracts.catalogue import load_catalogue
 from contracts.located_yaml import ConfigFileError
