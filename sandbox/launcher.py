@@ -1,0 +1,185 @@
+"""`python -m sandbox`: start the three registry simulators and say where they listen.
+
+Each registry runs in its own child process on loopback. Once all three listen, the launcher
+prints one line per server, in a form both people and test fixtures can read:
+
+    civil url=http://127.0.0.1:8101/civil-registry wsdl=...?wsdl admin=http://127.0.0.1:8111/_sandbox
+    business url=... wsdl=... admin=...
+    cadastre url=http://127.0.0.1:8103 openapi=http://127.0.0.1:8103/openapi.yaml admin=...
+    sandbox ready seed=20261123 persons=5000
+
+and then waits. SIGINT or SIGTERM stops the children cleanly; if a child dies, the launcher stops
+the others and exits non-zero; if the launcher's own parent goes away (a killed test run), it
+stops too, so no orphaned servers keep the ports. `main(argv)` is importable so the gateway's
+CLI can mount it.
+"""
+
+import argparse
+import multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from pydantic import ValidationError
+
+from sandbox.faults import FaultKnobs, parse_knob_assignments
+from sandbox.http_app import REGISTRIES
+from sandbox.seed import DEFAULT_PERSONS, DEFAULT_SEED
+from sandbox.server import ServerAddress, run_server_process
+
+DEFAULT_PORT_BASE = 8100
+ADMIN_PORT_OFFSET = 10
+START_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 10.0
+PATHS = {"civil": "/civil-registry", "business": "/business-registry", "cadastre": ""}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox",
+        description="Start the civil registry, business registry and cadastre simulators.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    parser.add_argument(
+        "--port-base",
+        type=int,
+        default=DEFAULT_PORT_BASE,
+        help="civil listens on BASE+1, business BASE+2, cadastre BASE+3, their admin ports on "
+        "BASE+11..13; 0 picks free ports (default %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the data set")
+    parser.add_argument(
+        "--persons",
+        type=int,
+        default=DEFAULT_PERSONS,
+        help="number of persons in the civil registry (default %(default)s)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="REGISTRY:KNOB=VALUE",
+        help="a fault knob at start, e.g. civil:latency_ms=200 or all:failure_rate=0.1 "
+        "(knobs: " + ", ".join(FaultKnobs.model_fields) + "); repeatable",
+    )
+    return parser
+
+
+def _knobs_per_registry(assignments: list[str]) -> dict[str, FaultKnobs]:
+    raw = parse_knob_assignments(assignments)
+    unknown = set(raw) - {"all", *REGISTRIES}
+    if unknown:
+        raise ValueError(f"unknown registry in --fault: {', '.join(sorted(unknown))}")
+    result = {}
+    for registry in REGISTRIES:
+        merged = {**raw.get("all", {}), **raw.get(registry, {})}
+        result[registry] = FaultKnobs.model_validate(merged)
+    return result
+
+
+def describe(address: ServerAddress) -> str:
+    """The one line printed for a started server."""
+    origin = f"http://{address.host}:{address.port}"
+    admin = f"http://{address.host}:{address.admin_port}/_sandbox"
+    url = origin + PATHS[address.registry]
+    if address.registry == "cadastre":
+        return f"cadastre url={url} openapi={origin}/openapi.yaml admin={admin}"
+    return f"{address.registry} url={url} wsdl={url}?wsdl admin={admin}"
+
+
+class _Stop:
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+
+
+def _stop_children(children: list[multiprocessing.process.BaseProcess]) -> None:
+    for child in children:
+        if child.is_alive():
+            child.terminate()
+    for child in children:
+        child.join(STOP_TIMEOUT_SECONDS)
+        if child.is_alive():
+            child.kill()
+            child.join()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        knobs = _knobs_per_registry(args.fault)
+    except (ValueError, ValidationError) as exc:
+        print(f"sandbox: {exc}", file=sys.stderr)
+        return 2
+    context = multiprocessing.get_context("spawn")
+    report: Any = context.Queue()
+    stop = _Stop()
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    children = []
+    try:
+        for offset, registry in enumerate(REGISTRIES, start=1):
+            port = args.port_base + offset if args.port_base else 0
+            admin = args.port_base + ADMIN_PORT_OFFSET + offset if args.port_base else 0
+            child = context.Process(
+                target=run_server_process,
+                name=f"sandbox-{registry}",
+                daemon=False,
+                args=(
+                    registry,
+                    args.host,
+                    port,
+                    admin,
+                    args.seed,
+                    args.persons,
+                    knobs[registry].model_dump(),
+                    report,
+                ),
+            )
+            child.start()
+            children.append(child)
+        addresses = _await_ready(report, children, stop)
+        if addresses is None:
+            return 1 if not stop.requested else 0
+        for registry in REGISTRIES:
+            print(describe(addresses[registry]), flush=True)
+        print(f"sandbox ready seed={args.seed} persons={args.persons}", flush=True)
+        sentinels = [c.sentinel for c in children]
+        parent = os.getppid()
+        while not stop.requested and os.getppid() == parent:
+            if multiprocessing.connection.wait(sentinels, timeout=0.5):
+                print("sandbox: a registry process stopped unexpectedly", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        _stop_children(children)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _await_ready(
+    report: Any, children: list[multiprocessing.process.BaseProcess], stop: _Stop
+) -> dict[str, ServerAddress] | None:
+    addresses: dict[str, ServerAddress] = {}
+    waited = 0.0
+    while len(addresses) < len(REGISTRIES) and not stop.requested:
+        try:
+            message = report.get(timeout=0.25)
+        except queue.Empty:
+            waited += 0.25
+            if waited > START_TIMEOUT_SECONDS or any(not c.is_alive() for c in children):
+                print("sandbox: a registry failed to start", file=sys.stderr)
+                return None
+            continue
+        if message[0] == "error":
+            print(f"sandbox: {message[1]} failed to start: {message[2]}", file=sys.stderr)
+            return None
+        address = message[1]
+        addresses[address.registry] = address
+    return addresses if len(addresses) == len(REGISTRIES) else None
