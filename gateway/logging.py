@@ -82,7 +82,9 @@ def configure_logging(settings: Settings) -> None:
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
+        # Not cached: structlog.testing.capture_logs must see every logger, including
+        # module-level ones used before a test starts capturing.
+        cache_logger_on_first_use=False,
     )
     # Library loggers (uvicorn, pika, zeep) go to the same stream, masked the same way.
     handler = logging.StreamHandler(sys.stderr)
