@@ -47,6 +47,12 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from gateway.demo import run_demo
+
+    return run_demo(keep_running=not args.exit, wait_s=args.wait)
+
+
 def _catalogue_check(_args: argparse.Namespace) -> int:
     from contracts.catalogue import load_catalogue
 
@@ -96,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (default GATEWAY_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default GATEWAY_PORT or 8000)")
     serve.set_defaults(handler=_serve)
+
+    demo = commands.add_parser(
+        "demo", help="sandbox registries, the gateway, back-offices and a portal client, end to end"
+    )
+    demo.add_argument("--exit", action="store_true", help="stop after the sample requests")
+    demo.add_argument("--wait", type=float, default=30.0, help="seconds to follow async requests")
+    demo.set_defaults(handler=_demo)
 
     catalogue = commands.add_parser("catalogue", help="catalogue tools")
     catalogue_commands = catalogue.add_subparsers(dest="action", required=True)

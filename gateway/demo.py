@@ -1,0 +1,206 @@
+"""``ekomunat-gateway demo``: the whole flow on one machine, on the embedded defaults.
+
+It starts the sandbox registries, the gateway (with its relay and status consumer), a
+sandbox back-office for a few municipalities, then a sample portal client that makes sync
+and async requests and follows them until the municipalities have decided. Each part is a
+real process talking over loopback, exactly as in production; their logs go to
+``var/demo/*.log`` so the terminal shows only the story. With RabbitMQ unreachable it still
+runs, and says that the applications wait in the outbox.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from gateway.settings import REPO_ROOT, Settings
+
+DEMO_MUNICIPALITIES = ("19", "20", "32")
+
+
+class Process:
+    """A child process whose output goes to a log file; stopped with SIGTERM, then SIGKILL."""
+
+    def __init__(self, name: str, argv: Sequence[str], log_dir: Path, env: dict[str, str]) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = self.log_path.open("w", encoding="utf-8")
+        self.popen = subprocess.Popen(
+            list(argv),
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE if name == "sandbox" else self._log,
+            stderr=self._log,
+            text=True,
+        )
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        self._log.close()
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def broker_reachable(amqp_url: str) -> bool:
+    parts = urlsplit(amqp_url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), 2):
+            return True
+    except OSError:
+        return False
+
+
+def _sandbox_endpoints(process: Process) -> dict[str, str]:
+    """Read the launcher's 'name url=… …' lines until 'sandbox ready'."""
+    assert process.popen.stdout is not None
+    endpoints: dict[str, str] = {}
+    deadline = time.monotonic() + 60
+    for line in process.popen.stdout:
+        name, *pairs = line.split()
+        if name == "sandbox":
+            return endpoints
+        values = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+        endpoints[name] = values["url"]
+        if time.monotonic() > deadline:
+            break
+    raise RuntimeError(f"the sandbox did not start; see {process.log_path}")
+
+
+def _wait_ready(base: str, process: Process, timeout_s: float = 90) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise RuntimeError(f"the gateway stopped; see {process.log_path}")
+        try:
+            with urllib.request.urlopen(f"{base}/ready", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers; /ready explains itself
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the gateway did not answer in time; see {process.log_path}")
+
+
+def run_demo(*, keep_running: bool, wait_s: float) -> int:
+    settings = Settings()
+    say = sys.stdout.write
+    log_dir = REPO_ROOT / "var" / "demo"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    database = log_dir / "gateway.db"
+    for leftover in log_dir.glob("*.db*"):
+        leftover.unlink()
+    broker_up = broker_reachable(settings.amqp_url)
+    python = sys.executable
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "GATEWAY_LOG_FORMAT": "json"}
+
+    with ExitStack() as stack:
+        sandbox = Process("sandbox", [python, "-m", "sandbox", "--port-base", "0"], log_dir, env)
+        stack.callback(sandbox.stop)
+        endpoints = _sandbox_endpoints(sandbox)
+        say("sandbox registries\n")
+        for name, url in endpoints.items():
+            say(f"  {name:9} {url}\n")
+
+        port = (
+            settings.port if _port_free(settings.host, settings.port) else _free_port(settings.host)
+        )
+        base = f"http://{settings.host}:{port}"
+        gateway_env = {
+            **env,
+            "GATEWAY_PORT": str(port),
+            "GATEWAY_DATABASE_URL": f"sqlite:///{database}",
+            "GATEWAY_CIVIL_REGISTRY_URL": endpoints["civil"],
+            "GATEWAY_BUSINESS_REGISTRY_URL": endpoints["business"],
+            "GATEWAY_CADASTRE_URL": endpoints["cadastre"],
+        }
+        gateway = Process("gateway", [python, "-m", "gateway.cli", "serve"], log_dir, gateway_env)
+        stack.callback(gateway.stop)
+        _wait_ready(base, gateway)
+        say(f"gateway\n  API       {base}/v1/catalogue/services\n  docs      {base}/docs\n")
+
+        if broker_up:
+            for code in DEMO_MUNICIPALITIES:
+                office = Process(
+                    f"backoffice-{code}",
+                    [
+                        python,
+                        "-m",
+                        "sandbox.backoffice",
+                        "--municipality",
+                        code,
+                        "--amqp-url",
+                        settings.amqp_url,
+                        "--decision-delay",
+                        "1",
+                        "--database",
+                        str(log_dir / f"backoffice-{code}.db"),
+                    ],
+                    log_dir,
+                    env,
+                )
+                stack.callback(office.stop)
+            say(f"back-offices  municipalities {', '.join(DEMO_MUNICIPALITIES)} (RabbitMQ)\n")
+        else:
+            say(
+                "RabbitMQ is not reachable at "
+                f"{urlsplit(settings.amqp_url).hostname}: applications are accepted and wait "
+                "in the outbox; they are handed off when the broker is back.\n"
+            )
+
+        say("\nthe portal sends requests …\n\n")
+        portal = subprocess.run(
+            [
+                python,
+                "-m",
+                "sandbox.portal",
+                "--gateway",
+                base,
+                "--wait",
+                str(wait_s if broker_up else 2),
+                "--municipalities",
+                *DEMO_MUNICIPALITIES,
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            check=False,
+        )
+        say(f"\nlogs: {log_dir}/*.log (one JSON line per hop)\n")
+        if portal.returncode != 0:
+            return portal.returncode
+        if keep_running:
+            say(f"the gateway keeps running at {base}; Ctrl-C stops everything\n")
+            try:
+                while gateway.popen.poll() is None:
+                    time.sleep(1)
+            except KeyboardInterrupt:
+                say("\nstopping …\n")
+    return 0
