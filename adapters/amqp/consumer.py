@@ -1,0 +1,235 @@
+"""Consuming one queue: manual acks after the handler's work is stored, reconnecting forever.
+
+The handler sees a plain ``Delivery`` and answers with an ``Outcome``:
+
+* ``ACK``: done (or a duplicate: nothing to do); the message leaves the queue.
+* ``DEAD_LETTER``: the message can never succeed (malformed, not allowed). It is published
+  to the dead-letter exchange with the reason in the ``x-ekomunat-reason`` header, with a
+  publisher confirm, and only then acked, so the reason reaches operators and the consumer
+  moves on.
+* ``RETRY``: a passing fault on our side (the database is down). The message goes back to
+  the queue after a pause, so it is not lost and does not spin.
+
+A handler that raises counts as ``RETRY``; nothing a message contains can stop the consumer.
+The consumer's connection belongs to the thread that calls ``run``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import pika
+import structlog
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import AMQPError
+from pika.spec import Basic, BasicProperties
+
+log = structlog.get_logger()
+
+REASON_HEADER = "x-ekomunat-reason"
+
+
+class Verdict(Enum):
+    ACK = "ack"
+    DEAD_LETTER = "dead_letter"
+    RETRY = "retry"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    verdict: Verdict
+    reason: str | None = None
+
+    @classmethod
+    def ack(cls) -> Outcome:
+        return cls(Verdict.ACK)
+
+    @classmethod
+    def dead_letter(cls, reason: str) -> Outcome:
+        return cls(Verdict.DEAD_LETTER, reason)
+
+    @classmethod
+    def retry(cls, reason: str) -> Outcome:
+        return cls(Verdict.RETRY, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A received message, without pika types."""
+
+    body: bytes
+    routing_key: str
+    exchange: str
+    redelivered: bool
+    message_id: str | None = None
+    correlation_id: str | None = None
+    user_id: str | None = None
+    app_id: str | None = None
+    content_type: str | None = None
+    headers: Mapping[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[Delivery], Outcome]
+
+
+class QueueConsumer:
+    """Consumes ``queue`` with ``handler`` until ``request_stop``."""
+
+    def __init__(
+        self,
+        parameters: pika.URLParameters,
+        queue: str,
+        handler: Handler,
+        *,
+        dead_letter_exchange: str,
+        prefetch: int = 50,
+        retry_delay_s: float = 2.0,
+        initial_backoff_s: float = 0.5,
+        max_backoff_s: float = 15.0,
+        poll_s: float = 0.25,
+        declare: Callable[[BlockingChannel], None] | None = None,
+        name: str = "consumer",
+    ) -> None:
+        self._parameters = parameters
+        self._queue = queue
+        self._handler = handler
+        self._dead_letter_exchange = dead_letter_exchange
+        self._prefetch = prefetch
+        self._retry_delay_s = retry_delay_s
+        self._initial_backoff_s = initial_backoff_s
+        self._max_backoff_s = max_backoff_s
+        self._poll_s = poll_s
+        self._declare = declare
+        self._name = name
+        self._stop = threading.Event()
+        self._connected = False
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    def request_stop(self) -> None:
+        """Thread-safe; the consuming thread notices within ``poll_s``."""
+        self._stop.set()
+
+    def run(self) -> None:
+        backoff = self._initial_backoff_s
+        while not self._stop.is_set():
+            try:
+                self._consume()
+                backoff = self._initial_backoff_s
+            except (AMQPError, OSError) as exc:
+                log.warning(
+                    "consumer.broker_unreachable",
+                    consumer=self._name,
+                    error=type(exc).__name__,
+                    detail=str(exc)[:200],
+                )
+            finally:
+                self._connected = False
+            if not self._stop.is_set():
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self._max_backoff_s)
+
+    def _consume(self) -> None:
+        with pika.BlockingConnection(self._parameters) as connection:
+            channel = connection.channel()
+            if self._declare is not None:
+                self._declare(channel)
+            dead_letters = connection.channel()
+            dead_letters.confirm_delivery()
+            channel.basic_qos(prefetch_count=self._prefetch)
+
+            def on_message(
+                channel: BlockingChannel,
+                method: Basic.Deliver,
+                properties: BasicProperties,
+                body: bytes,
+            ) -> None:
+                self._on_message(connection, channel, dead_letters, method, properties, body)
+
+            channel.basic_consume(self._queue, on_message)
+            self._connected = True
+            log.info("consumer.connected", consumer=self._name, queue=self._queue)
+            while not self._stop.is_set():
+                connection.process_data_events(time_limit=self._poll_s)
+
+    def _on_message(
+        self,
+        connection: pika.BlockingConnection,
+        channel: BlockingChannel,
+        dead_letters: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> None:
+        delivery = Delivery(
+            body=body,
+            routing_key=method.routing_key,
+            exchange=method.exchange,
+            redelivered=bool(method.redelivered),
+            message_id=properties.message_id,
+            correlation_id=properties.correlation_id,
+            user_id=properties.user_id,
+            app_id=properties.app_id,
+            content_type=properties.content_type,
+            headers=dict(properties.headers or {}),
+        )
+        try:
+            outcome = self._handler(delivery)
+        except Exception:
+            log.exception(
+                "consumer.handler_failed", consumer=self._name, message_id=delivery.message_id
+            )
+            outcome = Outcome.retry("handler failed")
+        tag = method.delivery_tag
+        if outcome.verdict is Verdict.ACK:
+            channel.basic_ack(tag)
+        elif outcome.verdict is Verdict.DEAD_LETTER:
+            self._dead_letter(channel, dead_letters, method, properties, body, outcome.reason)
+        else:
+            log.warning(
+                "consumer.retry_scheduled", consumer=self._name, message_id=delivery.message_id
+            )
+            connection.call_later(
+                self._retry_delay_s, lambda: channel.basic_nack(tag, requeue=True)
+            )
+
+    def _dead_letter(
+        self,
+        channel: BlockingChannel,
+        dead_letters: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+        reason: str | None,
+    ) -> None:
+        headers = dict(properties.headers or {})
+        headers[REASON_HEADER] = reason or "rejected"
+        headers["x-ekomunat-queue"] = self._queue
+        headers["x-ekomunat-exchange"] = method.exchange
+        headers["x-ekomunat-routing-key"] = method.routing_key
+        forwarded = BasicProperties(
+            content_type=properties.content_type,
+            delivery_mode=pika.DeliveryMode.Persistent,
+            message_id=properties.message_id,
+            correlation_id=properties.correlation_id,
+            app_id=properties.app_id,
+            type=properties.type,
+            timestamp=properties.timestamp,
+            headers=headers,
+        )
+        try:
+            dead_letters.basic_publish(
+                self._dead_letter_exchange, method.routing_key, body, forwarded
+            )
+        except AMQPError:
+            # The reason is lost, the message is not: the queue's own dead-lettering takes it.
+            log.warning("consumer.dead_letter_publish_failed", consumer=self._name, reason=reason)
+            channel.basic_reject(method.delivery_tag, requeue=False)
+            return
+        channel.basic_ack(method.delivery_tag)

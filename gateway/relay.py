@@ -1,0 +1,280 @@
+"""The outbox relay: hand-off rows from the store to RabbitMQ, each confirmed before it counts.
+
+The promise: every request that got a 202 reaches its municipality exactly once in effect.
+The accept transaction wrote the hand-off into the outbox; the relay claims unsent rows,
+publishes them persistent and ``mandatory`` with pipelined publisher confirms, and marks a
+row published only after the broker confirmed it (and records ``handed_off`` on requests
+still ``accepted``). Anything else leaves the row to be sent again:
+
+* broker unreachable, channel lost, nack: the rows are released at once and the relay
+  backs off and reconnects; the API keeps accepting, ``health()`` says so;
+* no queue for the routing key (the broker returns it): released with a delay and the error
+  recorded, for operators to see;
+* the relay process dies: its claims expire after ``lease_s`` and any relay takes them.
+
+So a message may be published twice, never lost; back-offices dedupe on ``message_id``.
+Several relays may share one PostgreSQL: claims use ``FOR UPDATE SKIP LOCKED``.
+
+Run it inside the server (``start``/``stop``) or alone: ``python -m gateway.relay``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+
+from adapters.amqp import connection_parameters
+from adapters.amqp.publisher import MAX_WINDOW, ConfirmingPublisher, Outgoing
+from adapters.amqp.topology import QueueType, TopologyNames, declarer
+from contracts.messages import HANDOFF_SCHEMA_NAME
+from gateway.logging import configure_logging
+from gateway.metrics import GatewayMetrics
+from gateway.settings import Settings
+from gateway.store import OutboxKind, OutboxMessage, Store
+from gateway.store.clock import utc_now
+
+log = structlog.get_logger()
+
+HANDOFF_TYPE = f"{HANDOFF_SCHEMA_NAME}.v1"
+
+
+def default_relay_name() -> str:
+    """Unique per process: a restarted relay must not inherit a dead one's claims early."""
+    return f"relay-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class Relay:
+    """Publishes the outbox's hand-off rows; one thread, one connection."""
+
+    def __init__(
+        self,
+        store: Store,
+        amqp_url: str,
+        *,
+        window: int = MAX_WINDOW,
+        batch_size: int = 200,
+        lease_s: float = 60.0,
+        names: TopologyNames | None = None,
+        municipality_codes: Sequence[str] | None = None,
+        queue_type: QueueType = "quorum",
+        idle_poll_s: float = 0.05,
+        max_backoff_s: float = 15.0,
+        returned_retry_s: float = 30.0,
+        name: str | None = None,
+        metrics: GatewayMetrics | None = None,
+    ) -> None:
+        self._metrics = metrics
+        self._row_of: dict[int, OutboxMessage] = {}
+        self._store = store
+        self._names = names or TopologyNames()
+        self._lease_s = lease_s
+        self._returned_retry_s = returned_retry_s
+        self.name = name or default_relay_name()
+        self._request_of: dict[int, str | None] = {}
+        self._connected = False
+        self._stopping = False
+        self._published = 0
+        self._thread: threading.Thread | None = None
+        declare_topology = (
+            declarer(municipality_codes, names=self._names, queue_type=queue_type)
+            if municipality_codes is not None
+            else None
+        )
+
+        self._publisher = ConfirmingPublisher(
+            connection_parameters(amqp_url, name=self.name),
+            self,
+            window=window,
+            batch_size=batch_size,
+            idle_poll_s=idle_poll_s,
+            max_backoff_s=max_backoff_s,
+            declare=declare_topology,
+        )
+
+    def start(self) -> None:
+        """Run in a daemon thread of the calling process (the API server's lifespan)."""
+        if self._thread is not None:
+            raise RuntimeError("the relay is already running")
+        self._thread = threading.Thread(target=self.run_forever, name="outbox-relay", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Finish in-flight confirms, give back unsent claims, close the connection."""
+        self._stopping = True
+        self._publisher.request_stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run_forever(self) -> None:
+        """Publish until ``stop`` (the standalone relay calls this in its main thread)."""
+        log.info("relay.started", relay=self.name)
+        try:
+            self._publisher.run()
+        finally:
+            self._give_back_claims()
+            log.info("relay.stopped", relay=self.name)
+
+    @property
+    def published_count(self) -> int:
+        """Rows this relay has seen confirmed and marked published since it started."""
+        return self._published
+
+    def health(self) -> dict[str, Any]:
+        """For ``/ready``: is the broker reachable, and how far behind is the outbox."""
+        stats = self._store.outbox_stats(OutboxKind.HANDOFF)
+        return {
+            "broker": "connected" if self._connected else "unreachable",
+            "outbox_depth": stats.depth,
+            "oldest_unpublished_age_s": round(stats.oldest_age_s(utc_now()), 3),
+        }
+
+    # MessageSource: called by the publisher, in the relay thread.
+
+    def fetch(self, limit: int) -> Sequence[Outgoing]:
+        with self._store.unit_of_work() as uow:
+            rows = uow.outbox.claim(
+                OutboxKind.HANDOFF, owner=self.name, limit=limit, lease_s=self._lease_s
+            )
+            uow.commit()
+        for row in rows:
+            self._request_of[row.id] = row.request_id
+            self._row_of[row.id] = row
+        return [self._outgoing(row) for row in rows]
+
+    def confirmed(self, tokens: Sequence[int]) -> None:
+        request_ids = [self._request_of.get(token) for token in tokens]
+        with self._store.unit_of_work() as uow:
+            uow.outbox.mark_published(tokens)
+            uow.requests.mark_handed_off(request_id for request_id in request_ids if request_id)
+            uow.commit()
+        self._hops(tokens, "confirmed")
+        for token in tokens:
+            self._request_of.pop(token, None)
+        self._published += len(tokens)
+        log.info("relay.published", count=len(tokens), first_row=tokens[0], last_row=tokens[-1])
+
+    def failed(self, tokens: Sequence[int], reason: str, *, returned: bool) -> None:
+        delay = self._returned_retry_s if returned else 0.0
+        with self._store.unit_of_work() as uow:
+            uow.outbox.release(tokens, error=reason, delay_s=delay)
+            uow.commit()
+        self._hops(tokens, "returned" if returned else "released", reason=reason)
+        for token in tokens:
+            self._request_of.pop(token, None)
+        event = "relay.returned" if returned else "relay.released"
+        log.warning(event, count=len(tokens), reason=reason, retry_in_s=delay)
+
+    def connection_changed(self, connected: bool) -> None:
+        self._connected = connected
+        if connected:
+            log.info("relay.broker_connected", relay=self.name)
+        elif self._stopping:
+            log.info("relay.broker_disconnected", relay=self.name)
+        else:
+            log.warning("relay.broker_unreachable", relay=self.name)
+
+    def _outgoing(self, row: OutboxMessage) -> Outgoing:
+        return Outgoing(
+            token=row.id,
+            exchange=self._names.requests_exchange,
+            routing_key=row.destination,
+            body=row.body.encode("utf-8"),
+            message_id=row.message_id,
+            correlation_id=row.request_id,
+            headers=row.headers,
+            type=HANDOFF_TYPE,
+        )
+
+    def _give_back_claims(self) -> None:
+        try:
+            with self._store.unit_of_work() as uow:
+                released = uow.outbox.release_claims_of(self.name)
+                uow.commit()
+        except Exception:
+            log.exception("relay.release_failed", relay=self.name)
+            return
+        if released:
+            log.info("relay.claims_released", relay=self.name, count=released)
+        self._request_of.clear()
+        self._row_of.clear()
+
+    def _hops(self, tokens: Sequence[int], outcome: str, *, reason: str | None = None) -> None:
+        """One routing-log line per hand-off (the ``published`` hop) and the publish counters.
+
+        ``duration_ms`` is how long the hand-off waited in the outbox, from the request's
+        acceptance to the broker's answer: the number an operator watches when the relay lags.
+        """
+        if self._metrics is not None:
+            self._metrics.publishes.labels(outcome).inc(len(tokens))
+        now = utc_now()
+        for token in tokens:
+            row = self._row_of.pop(token, None)
+            if row is None:
+                continue
+            municipality, _, service = row.destination.partition(".")
+            log.info(
+                "route.published",
+                hop="published",
+                outcome=outcome,
+                request_id=row.request_id,
+                message_id=row.message_id,
+                service=service,
+                municipality=municipality,
+                duration_ms=round((now - row.created_at).total_seconds() * 1000, 2),
+                reason=reason,
+            )
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway.relay", description="Publish the outbox to RabbitMQ."
+    )
+    parser.add_argument("--database-url", help="default: GATEWAY_DATABASE_URL")
+    parser.add_argument("--amqp-url", help="default: GATEWAY_AMQP_URL")
+    parser.add_argument("--prefix", default="", help="name prefix of a private topology")
+    parser.add_argument(
+        "--municipalities",
+        default="",
+        help="comma-separated codes whose queues to declare at start (default: declare none)",
+    )
+    parser.add_argument("--lease", type=float, default=60.0, help="claim lease in seconds")
+    parser.add_argument("--window", type=int, default=MAX_WINDOW, help="confirms in flight")
+    parser.add_argument("--name", help="relay name (default: host, pid and a random part)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The standalone relay: runs until SIGINT or SIGTERM."""
+    args = _parse_args(argv)
+    settings = Settings()
+    configure_logging(settings)
+    store = Store.from_url(args.database_url or settings.database_url)
+    codes = [code for code in args.municipalities.split(",") if code]
+    relay = Relay(
+        store,
+        args.amqp_url or settings.amqp_url,
+        window=args.window,
+        lease_s=args.lease,
+        names=TopologyNames(args.prefix),
+        municipality_codes=codes or None,
+        name=args.name,
+    )
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: relay.stop(timeout=0))
+    try:
+        relay.run_forever()
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""The status consumer: municipal status updates, checked, recorded, and passed to the portal.
+
+Each message on ``gateway.status`` must pass, in order:
+
+1. the contract: a valid ``StatusUpdate`` v1 (``contracts/messages.py``);
+2. the sender: when the broker vouches for the publisher (AMQP ``user_id`` of a
+   municipality's own broker user), that municipality must be the one named in the update;
+3. the request exists, and belongs to the municipality that sends the update;
+4. the move is legal (``LEGAL_TRANSITIONS``).
+
+A redelivered update (same ``update_id``) or one repeating the current status changes
+nothing and is acked. Anything failing a check is dead-lettered with the reason in the
+``x-ekomunat-reason`` header. A database fault is not the message's fault: the message goes
+back to the queue and is tried again. When the request's client registered a callback URL,
+the callback row is written in the same transaction as the status change.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+
+from adapters.amqp import connection_parameters
+from adapters.amqp.consumer import Delivery, Outcome, QueueConsumer, Verdict
+from adapters.amqp.topology import QueueType, TopologyNames, declarer
+from contracts.messages import StatusUpdate, is_legal_transition
+from gateway.callbacks import queue_status_callback
+from gateway.metrics import GatewayMetrics
+from gateway.store import Store, StoreConflict
+
+log = structlog.get_logger()
+
+_COUNTED_AS = {
+    Verdict.ACK: "accepted",
+    Verdict.DEAD_LETTER: "dead_lettered",
+    Verdict.RETRY: "retried",
+}
+
+
+def _validation_summary(error: ValidationError) -> str:
+    """Which fields failed and why, without echoing the values (they may be personal)."""
+    parts = [
+        f"{'.'.join(str(item) for item in detail['loc']) or '<root>'}: {detail['msg']}"
+        for detail in error.errors(include_input=False, include_url=False)[:5]
+    ]
+    return "; ".join(parts)
+
+
+class StatusConsumer:
+    """Consumes ``gateway.status`` in its own thread; one connection, owned by that thread."""
+
+    def __init__(
+        self,
+        store: Store,
+        amqp_url: str,
+        *,
+        names: TopologyNames | None = None,
+        prefetch: int = 50,
+        require_verified_sender: bool = False,
+        municipality_codes: Sequence[str] | None = None,
+        queue_type: QueueType = "quorum",
+        retry_delay_s: float = 2.0,
+        max_backoff_s: float = 15.0,
+        metrics: GatewayMetrics | None = None,
+    ) -> None:
+        self._metrics = metrics
+        self._store = store
+        self._names = names or TopologyNames()
+        self._require_verified_sender = require_verified_sender
+        self._thread: threading.Thread | None = None
+        declare_topology = (
+            declarer(municipality_codes, names=self._names, queue_type=queue_type)
+            if municipality_codes is not None
+            else None
+        )
+
+        self._consumer = QueueConsumer(
+            connection_parameters(amqp_url, name="ekomunat-gateway-status"),
+            self._names.status_queue,
+            self._counted_handle,
+            dead_letter_exchange=self._names.dead_letter_exchange,
+            prefetch=prefetch,
+            retry_delay_s=retry_delay_s,
+            max_backoff_s=max_backoff_s,
+            declare=declare_topology,
+            name="status",
+        )
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("the status consumer is already running")
+        self._thread = threading.Thread(
+            target=self.run_forever, name="status-consumer", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._consumer.request_stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run_forever(self) -> None:
+        self._consumer.run()
+
+    def health(self) -> dict[str, Any]:
+        return {"broker": "connected" if self._consumer.connected else "unreachable"}
+
+    def _counted_handle(self, delivery: Delivery) -> Outcome:
+        """``handle``, counted by verdict (a raising handler is retried by the consumer)."""
+        try:
+            outcome = self.handle(delivery)
+        except Exception:
+            self._count("retried")
+            raise
+        self._count(_COUNTED_AS[outcome.verdict])
+        return outcome
+
+    def _count(self, outcome: str) -> None:
+        if self._metrics is not None:
+            self._metrics.status_updates.labels(outcome).inc()
+
+    def handle(self, delivery: Delivery) -> Outcome:
+        """Check one status update and record it; the verdict tells the consumer what to do."""
+        try:
+            update = StatusUpdate.model_validate_json(delivery.body)
+        except ValidationError as exc:
+            return self._reject(delivery, f"status.invalid_message: {_validation_summary(exc)}")
+
+        verified = self._names.municipality_of_user(delivery.user_id)
+        if verified is not None and verified != update.municipality:
+            return self._reject(
+                delivery, f"status.sender_mismatch: user of {verified} speaks for another"
+            )
+        if verified is None and self._require_verified_sender:
+            return self._reject(delivery, "status.sender_unverified: no municipal broker user")
+
+        request_id = str(update.request_id)
+        update_id = str(update.update_id)
+        log_context = {"request_id": request_id, "update_id": update_id}
+        with self._store.unit_of_work() as uow:
+            if uow.requests.has_update(update_id):
+                log.info("status.duplicate", **log_context)
+                return Outcome.ack()
+            request = uow.requests.get(request_id, for_update=True)
+            if request is None:
+                return self._reject(delivery, "status.unknown_request", **log_context)
+            if request.municipality != update.municipality:
+                return self._reject(
+                    delivery,
+                    f"status.wrong_municipality: request belongs to {request.municipality}",
+                    **log_context,
+                )
+            new_status = update.new_status
+            if request.status == new_status:
+                log.info("status.unchanged", status=new_status.value, **log_context)
+                return Outcome.ack()
+            if not is_legal_transition(request.status, new_status):
+                return self._reject(
+                    delivery,
+                    f"status.illegal_transition: {request.status.value} -> {new_status.value}",
+                    **log_context,
+                )
+            try:
+                change = uow.requests.set_status(
+                    request_id,
+                    new_status,
+                    source=f"municipality:{update.municipality}",
+                    note=update.note.model_dump(mode="json") if update.note else None,
+                    documents=[document.model_dump(mode="json") for document in update.documents],
+                    decided_by=update.decided_by.model_dump(mode="json"),
+                    update_id=update_id,
+                    occurred_at=update.occurred_at,
+                )
+                if request.callback_url:
+                    queue_status_callback(
+                        uow,
+                        client_id=request.client_id,
+                        callback_url=request.callback_url,
+                        change=change,
+                    )
+                uow.commit()
+            except StoreConflict:
+                # Another gateway instance recorded this very update a moment ago.
+                log.info("status.duplicate", **log_context)
+                return Outcome.ack()
+        log.info(
+            "status.recorded",
+            hop="status",
+            outcome="recorded",
+            service=request.service,
+            status=new_status.value,
+            previous=request.status.value,
+            municipality=update.municipality,
+            callback=bool(request.callback_url),
+            **log_context,
+        )
+        return Outcome.ack()
+
+    @staticmethod
+    def _reject(delivery: Delivery, reason: str, **context: str) -> Outcome:
+        log.warning(
+            "status.rejected",
+            hop="status",
+            outcome="dead_lettered",
+            reason=reason,
+            message_id=delivery.message_id,
+            routing_key=delivery.routing_key,
+            **context,
+        )
+        return Outcome.dead_letter(reason)

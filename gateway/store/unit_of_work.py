@@ -1,0 +1,74 @@
+"""One transaction, with the three repositories bound to it.
+
+The accept path of an async route writes the request, its hand-off outbox row and the
+idempotency answer here, and nothing is durable until ``commit()``: leaving the block
+without committing (normally or by an exception) rolls everything back. That is what lets
+the gateway promise that every 202 has its hand-off waiting in the outbox.
+
+    with store.unit_of_work() as uow:
+        uow.requests.add(new_request)
+        uow.outbox.add_handoff(message)
+        uow.idempotency.save(client_id, key, body_hash, 202, response)
+        uow.commit()
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from gateway.store.repository import IdempotencyRepository, OutboxRepository, RequestRepository
+
+READ_ONLY_OPTION = "ekomunat_read_only"
+
+
+class UnitOfWork:
+    """A context manager over one connection and one transaction; rolls back by default."""
+
+    requests: RequestRepository
+    outbox: OutboxRepository
+    idempotency: IdempotencyRepository
+
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+        self._engine = engine
+        self._read_only = read_only
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        connection = self._engine.connect()
+        if self._read_only:
+            connection = connection.execution_options(**{READ_ONLY_OPTION: True})
+        connection.begin()
+        self._connection = connection
+        self.requests = RequestRepository(connection)
+        self.outbox = OutboxRepository(connection)
+        self.idempotency = IdempotencyRepository(connection)
+        return self
+
+    def commit(self) -> None:
+        """Make everything written so far durable; the unit of work can go on afterwards."""
+        self._open().commit()
+
+    def rollback(self) -> None:
+        self._open().rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection = self._open()
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+        finally:
+            connection.close()
+            self._connection = None
+
+    def _open(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is used outside its with-block")
+        return self._connection

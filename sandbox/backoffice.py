@@ -1,0 +1,381 @@
+"""A reference municipal back-office: what a municipality's IT team builds on its side.
+
+It is written to be read and copied. It consumes the municipality's queue
+(``ekomunat.<code>``), stores each application in its own SQLite file, and only then acks,
+so a crash can never lose an application the broker has handed over. Redeliveries (the
+gateway sends at least once) are recognised by ``message_id`` and acked without a second
+copy. Decisions follow two simple rules after a delay (see ``decide``), and each status
+update is written to a local outbox in the same SQLite transaction as the application, then
+published to ``ekomunat.status`` with a publisher confirm and marked sent: a status update
+survives a broker outage too.
+
+    python -m sandbox.backoffice --municipality 19
+
+It speaks only the published contracts (``contracts/messages.py`` and their JSON Schemas)
+and imports nothing else of the gateway: if the two disagree, a test fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pika
+import structlog
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import AMQPError
+from pika.spec import Basic, BasicProperties
+from pydantic import ValidationError
+
+from contracts.messages import (
+    DecidedBy,
+    HandoffMessage,
+    IssuedDocument,
+    Language,
+    MunicipalStatus,
+    Note,
+    StatusUpdate,
+)
+
+log = structlog.get_logger()
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS applications (
+    message_id  TEXT PRIMARY KEY,
+    request_id  TEXT NOT NULL,
+    service     TEXT NOT NULL,
+    language    TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS redeliveries (
+    message_id TEXT NOT NULL,
+    seen_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS status_outbox (
+    update_id  TEXT PRIMARY KEY,
+    request_id TEXT NOT NULL,
+    routing_key TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    due_at     REAL NOT NULL,
+    sent_at    REAL
+);
+CREATE INDEX IF NOT EXISTS status_outbox_due ON status_outbox (due_at) WHERE sent_at IS NULL;
+"""
+
+NOTES: dict[str, dict[str, str]] = {
+    "in_review": {
+        "sq": "Kërkesa juaj është pranuar nga komuna dhe është në shqyrtim.",
+        "sr": "Vaš zahtev je primljen u opštini i razmatra se.",
+        "en": "Your application has been received by the municipality and is under review.",
+    },
+    "approved": {
+        "sq": "Kërkesa juaj është miratuar. Dokumenti është gati.",
+        "sr": "Vaš zahtev je odobren. Dokument je spreman.",
+        "en": "Your application has been approved. The document is ready.",
+    },
+    "rejected": {
+        "sq": "Kërkesa juaj është refuzuar: të dhënat e regjistrit nuk e lejojnë këtë shërbim.",
+        "sr": "Vaš zahtev je odbijen: podaci iz registra ne dozvoljavaju ovu uslugu.",
+        "en": "Your application has been rejected: the registry records do not allow it.",
+    },
+}
+BLOCKING_RECORD_STATES = frozenset({"deceased", "suspended", "closed"})
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One status update the back-office will publish, ``after_s`` seconds from receipt."""
+
+    status: MunicipalStatus
+    after_s: float
+    documents: tuple[IssuedDocument, ...] = ()
+
+
+def decide(message: HandoffMessage, *, decision_delay_s: float) -> list[Step]:
+    """The rules: in review at once; then rejected if a registry record blocks the service
+    (a deceased person, a suspended or closed business), otherwise approved with a document.
+    """
+    blocked = any(
+        str(record.data.get("status", "")).lower() in BLOCKING_RECORD_STATES
+        for record in message.records
+    )
+    if blocked:
+        return [Step("in_review", 0.0), Step("rejected", decision_delay_s)]
+    document = IssuedDocument(
+        document_id=f"{message.municipality}-{message.request_id.hex[:12]}",
+        title=f"{message.service} ({message.municipality})",
+    )
+    return [Step("in_review", 0.0), Step("approved", decision_delay_s, (document,))]
+
+
+def note_for(status: MunicipalStatus, language: Language) -> Note:
+    """The note in the citizen's language; Albanian where this office has no translation."""
+    texts = NOTES[status]
+    if language in texts:
+        return Note(language=language, text=texts[language])
+    return Note(language="sq", text=texts["sq"])
+
+
+class BackOfficeDatabase:
+    """The back-office's own SQLite file: applications and the status updates to send."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def store_application(
+        self, message: HandoffMessage, body: str, updates: Sequence[tuple[StatusUpdate, float]]
+    ) -> bool:
+        """Store a new application and its planned updates; False if it was seen before."""
+        message_id = str(message.message_id)
+        now = datetime.now(UTC).isoformat()
+        with self._transaction() as db:
+            seen = db.execute(
+                "SELECT 1 FROM applications WHERE message_id = ?", (message_id,)
+            ).fetchone()
+            if seen:
+                db.execute("INSERT INTO redeliveries VALUES (?, ?)", (message_id, now))
+                return False
+            db.execute(
+                "INSERT INTO applications VALUES (?, ?, ?, ?, ?, ?)",
+                (message_id, str(message.request_id), message.service, message.language, now, body),
+            )
+            db.executemany(
+                "INSERT INTO status_outbox VALUES (?, ?, ?, ?, ?, NULL)",
+                [
+                    (
+                        str(update.update_id),
+                        str(update.request_id),
+                        update.routing_key,
+                        update.model_dump_json(),
+                        due_at,
+                    )
+                    for update, due_at in updates
+                ],
+            )
+        return True
+
+    def due_updates(self, now: float, limit: int = 100) -> list[tuple[str, str, str, str]]:
+        with self._lock:
+            return self._connection.execute(
+                "SELECT update_id, request_id, routing_key, body FROM status_outbox "
+                "WHERE sent_at IS NULL AND due_at <= ? ORDER BY due_at, rowid LIMIT ?",
+                (now, limit),
+            ).fetchall()
+
+    def mark_sent(self, update_id: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE status_outbox SET sent_at = ? WHERE update_id = ?", (time.time(), update_id)
+            )
+
+    def request_ids(self) -> list[str]:
+        with self._lock:
+            return [
+                row[0] for row in self._connection.execute("SELECT request_id FROM applications")
+            ]
+
+    def redelivery_count(self) -> int:
+        with self._lock:
+            return int(self._connection.execute("SELECT count(*) FROM redeliveries").fetchone()[0])
+
+    def unsent_count(self) -> int:
+        with self._lock:
+            row = self._connection.execute(
+                "SELECT count(*) FROM status_outbox WHERE sent_at IS NULL"
+            ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+
+class BackOffice:
+    """Consumes one municipality's queue and answers with status updates."""
+
+    def __init__(
+        self,
+        municipality: str,
+        amqp_url: str,
+        database_path: Path,
+        *,
+        prefix: str = "",
+        decision_delay_s: float = 2.0,
+        prefetch: int = 20,
+        official_id: str | None = None,
+    ) -> None:
+        self.municipality = municipality
+        self.database = BackOfficeDatabase(database_path)
+        self._parameters = pika.URLParameters(amqp_url)
+        self._parameters.connection_attempts = 1
+        self._queue = f"{prefix}ekomunat.{municipality}"
+        self._status_exchange = f"{prefix}ekomunat.status"
+        self._decision_delay_s = decision_delay_s
+        self._prefetch = prefetch
+        self._official = DecidedBy(
+            official_id=official_id or f"{municipality}-backoffice", role="sandbox back-office"
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name=f"backoffice-{self.municipality}")
+        self._thread.start()
+
+    def request_stop(self) -> None:
+        """Thread-safe: the consuming loop ends within a fraction of a second."""
+        self._stop.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(15)
+            self._thread = None
+
+    def run(self) -> None:
+        """Consume and publish until ``stop``; reconnect after any broker trouble."""
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                self._session()
+                backoff = 0.5
+            except (AMQPError, OSError) as exc:
+                log.warning(
+                    "backoffice.broker_unreachable", error=type(exc).__name__, detail=str(exc)[:200]
+                )
+            if not self._stop.is_set():
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+
+    def _session(self) -> None:
+        with pika.BlockingConnection(self._parameters) as connection:
+            consuming = connection.channel()
+            consuming.basic_qos(prefetch_count=self._prefetch)
+            publishing = connection.channel()
+            publishing.confirm_delivery()
+            consuming.basic_consume(self._queue, self._on_message)
+            log.info("backoffice.connected", municipality=self.municipality, queue=self._queue)
+            while not self._stop.is_set():
+                connection.process_data_events(time_limit=0.2)
+                self._publish_due(publishing)
+
+    def _on_message(
+        self,
+        channel: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> None:
+        try:
+            message = HandoffMessage.model_validate_json(body)
+        except ValidationError:
+            # Not our contract: no retry will fix it; the queue dead-letters it.
+            log.warning("backoffice.invalid_message", message_id=properties.message_id)
+            channel.basic_reject(method.delivery_tag, requeue=False)
+            return
+        if message.municipality != self.municipality:
+            log.warning("backoffice.wrong_municipality", message_id=properties.message_id)
+            channel.basic_reject(method.delivery_tag, requeue=False)
+            return
+        received = time.time()
+        updates = [
+            (self._status_update(message, step, received), received + step.after_s)
+            for step in decide(message, decision_delay_s=self._decision_delay_s)
+        ]
+        is_new = self.database.store_application(message, body.decode("utf-8"), updates)
+        channel.basic_ack(method.delivery_tag)
+        log.info(
+            "backoffice.received" if is_new else "backoffice.redelivered",
+            request_id=str(message.request_id),
+            message_id=str(message.message_id),
+        )
+
+    def _status_update(self, message: HandoffMessage, step: Step, received: float) -> StatusUpdate:
+        return StatusUpdate(
+            update_id=uuid.uuid4(),
+            request_id=message.request_id,
+            municipality=self.municipality,
+            status=step.status,
+            note=note_for(step.status, message.language),
+            documents=step.documents,
+            decided_by=self._official,
+            occurred_at=datetime.fromtimestamp(received, UTC) + timedelta(seconds=step.after_s),
+        )
+
+    def _publish_due(self, channel: BlockingChannel) -> None:
+        username = getattr(self._parameters.credentials, "username", None)
+        for update_id, request_id, routing_key, body in self.database.due_updates(time.time()):
+            channel.basic_publish(
+                self._status_exchange,
+                routing_key,
+                body.encode("utf-8"),
+                BasicProperties(
+                    content_type="application/json",
+                    delivery_mode=pika.DeliveryMode.Persistent,
+                    message_id=update_id,
+                    correlation_id=request_id,
+                    user_id=username,
+                    headers={"schema": "ekomunat.status-update", "schema_version": "1"},
+                ),
+                mandatory=True,
+            )
+            self.database.mark_sent(update_id)
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox.backoffice", description="A reference municipal back-office."
+    )
+    parser.add_argument("--municipality", required=True, help="two-digit KAS code, e.g. 19")
+    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/%2F")
+    parser.add_argument(
+        "--database", type=Path, help="SQLite file (default var/backoffice-CODE.db)"
+    )
+    parser.add_argument("--prefix", default="", help="name prefix of a private topology")
+    parser.add_argument("--decision-delay", type=float, default=2.0, help="seconds to decide")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parse_args(argv)
+    database = args.database or Path("var") / f"backoffice-{args.municipality}.db"
+    office = BackOffice(
+        args.municipality,
+        args.amqp_url,
+        database,
+        prefix=args.prefix,
+        decision_delay_s=args.decision_delay,
+    )
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: office.request_stop())
+    office.run()
+    office.database.close()
+
+
+if __name__ == "__main__":
+    main()
