@@ -52,6 +52,12 @@ class CircuitBreaker:
             return "half_open"
         return "open"
 
+    def reset(self) -> None:
+        """Close the breaker now (an operator knows the registry is back): the next call
+        goes through at once instead of waiting out the cool-down, and the failure count
+        starts again from zero."""
+        self._record_success()
+
     @contextmanager
     def guard(self, operation: str) -> Iterator[None]:
         """Admit one attempt, or raise ``RegistryCircuitOpen``; record how the attempt ended.

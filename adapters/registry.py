@@ -18,7 +18,15 @@ from typing import Literal, Protocol
 import structlog
 from pydantic import BaseModel
 
-from adapters import business_registry, cadastre, civil_registry
+from adapters import (
+    business_registry,
+    cadastre,
+    civil_registry,
+    ministry_permits,
+    procurement,
+    treasury,
+    urban_planning,
+)
 from adapters.breaker import BreakerState, CircuitBreaker
 from adapters.errors import RegistryError
 from adapters.operations import ContractError, OperationSpec, RegistryEngine, check_arguments
@@ -36,6 +44,10 @@ MAPPINGS: Mapping[str, SoapMapping | RestMapping] = {
     "civil": civil_registry.MAPPING,
     "business": business_registry.MAPPING,
     "cadastre": cadastre.MAPPING,
+    "treasury": treasury.MAPPING,
+    "procurement": procurement.MAPPING,
+    "urban_planning": urban_planning.MAPPING,
+    "ministry_permits": ministry_permits.MAPPING,
 }
 """The mapping module of each known registry, by the name ``routing.yaml`` gives it."""
 
@@ -88,6 +100,13 @@ class ResilientRegistry:
 
     def breaker_state(self) -> BreakerState:
         return self._breaker.state
+
+    def reset_breaker(self) -> BreakerState:
+        """Close the breaker by hand (the operations API); returns the state it was in."""
+        before = self._breaker.state
+        self._breaker.reset()
+        _log.info("registry.breaker_reset", registry=self.name, previous_state=before)
+        return before
 
     async def call(self, operation: str, arguments: Mapping[str, str]) -> BaseModel:
         spec = self._engine.operations().get(operation)

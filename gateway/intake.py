@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +26,7 @@ from jsonschema.exceptions import ValidationError as SchemaViolation
 
 from contracts.catalogue import Catalogue, Mode, Service
 from contracts.messages import Applicant, HandoffMessage, RegistryRecord, RequestStatus
+from gateway.metrics import GatewayMetrics
 from gateway.routing.engine import Gathered, RequestFacts, RoutingEngine
 from gateway.routing.refusals import Refusal
 from gateway.routing.table import RoutingTable
@@ -32,6 +35,13 @@ from gateway.store.errors import DuplicateIdempotencyKey
 from gateway.store.records import NewRequest
 
 log = structlog.get_logger()
+
+_received_at: ContextVar[float] = ContextVar("intake_received_at", default=0.0)
+"""When the request being taken in was received (perf_counter), for the last hop's duration."""
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,9 @@ class Intake:
         table: RoutingTable,
         engine: RoutingEngine,
         store: Store,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
+        self._metrics = metrics
         self._catalogue = catalogue
         self._table = table
         self._engine = engine
@@ -147,11 +159,68 @@ class Intake:
         self._forms = FormValidators(catalogue)
 
     async def submit(self, caller: Caller, key: str, submission: Submission) -> Answer:
+        """Take one request in; each hop it passes writes one routing-log line.
+
+        From here on the log context carries the gateway's id of the request (``request_id``,
+        the one the portal follows) beside the HTTP exchange's id (``http_request_id``), with
+        the client, service and municipality, so every later line of the request has them.
+        """
+        request_id = str(uuid.uuid4())
+        structlog.contextvars.bind_contextvars(
+            http_request_id=structlog.contextvars.get_contextvars().get("request_id"),
+            request_id=request_id,
+            client=caller.name,
+            service=submission.service,
+            municipality=submission.municipality,
+        )
+        started = time.perf_counter()
+        _received_at.set(started)
+        log.info("route.received", hop="received", outcome="received")
+        try:
+            answer = await self._submit(caller, key, submission, request_id)
+        except Refusal as refusal:
+            outcome = "failed" if refusal.code.startswith("registry.") else "refused"
+            log.info(
+                "route.refused",
+                hop="refused",
+                outcome=refusal.code,
+                duration_ms=_ms_since(started),
+            )
+            self._count(submission, outcome, started, refusal=refusal.code)
+            raise
+        except BaseException:  # a crash or a cancelled request: counted, then passed on
+            self._count(submission, "failed", started)
+            raise
+        if answer.replayed:
+            outcome = "replayed"
+        else:
+            outcome = "accepted" if answer.status_code == 202 else "answered"
+        self._count(submission, outcome, started)
+        return answer
+
+    def _count(
+        self, submission: Submission, outcome: str, started: float, refusal: str | None = None
+    ) -> None:
+        if self._metrics is None:
+            return
+        self._metrics.request_finished(
+            submission.service, submission.municipality, outcome, time.perf_counter() - started
+        )
+        if refusal is not None:
+            self._metrics.refused(refusal)
+
+    async def _submit(
+        self, caller: Caller, key: str, submission: Submission, request_id: str
+    ) -> Answer:
         fingerprint = submission.fingerprint()
         earlier = await asyncio.to_thread(self._earlier_answer, caller.name, key, fingerprint)
         if earlier is not None:
             return earlier
+        checked_at = time.perf_counter()
         service = self._check_envelope(caller, submission)
+        log.info(
+            "route.validated", hop="validated", outcome="valid", duration_ms=_ms_since(checked_at)
+        )
         route = self._table.route_for(service.code, submission.municipality)
         if route is None:  # compile_routing guarantees one; kept as a clear failure
             raise Refusal("service.unknown", status=422)
@@ -161,7 +230,6 @@ class Intake:
             form=submission.form,
         )
         gathered = await self._engine.run(route, facts)
-        request_id = str(uuid.uuid4())
         commit = self._commit_sync if route.mode is Mode.SYNC else self._commit_async
         return await asyncio.to_thread(
             commit, caller, key, fingerprint, request_id, service, submission, gathered
@@ -225,7 +293,13 @@ class Intake:
             return None
         if stored.body_hash != fingerprint:
             raise Refusal("idempotency.conflict")
-        log.info("intake.replayed", status=stored.status_code)
+        log.info(
+            "intake.replayed",
+            hop="replayed",
+            outcome="replayed",
+            status=stored.status_code,
+            replayed_request_id=dict(stored.response).get("request_id"),
+        )
         return Answer(stored.status_code, dict(stored.response), replayed=True)
 
     def _commit_sync(
@@ -351,6 +425,9 @@ class Intake:
             service=new.service,
             municipality=new.municipality,
             status=status_code,
+            hop="accepted" if handoff is not None else "answered",
+            outcome="accepted" if handoff is not None else "answered",
+            duration_ms=_ms_since(_received_at.get()),
         )
         return Answer(status_code, body)
 

@@ -51,5 +51,13 @@ ensure_postgres() {
     | grep -q 1 || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" postgres >/dev/null
 }
 
+# The dashboard's browser test drives Debian's Chromium through its driver (never a download).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return 0
+  echo "ensure-services: installing chromium and chromium-driver"
+  apt_install chromium chromium-driver
+}
+
 ensure_rabbitmq
 ensure_postgres
+ensure_chromium

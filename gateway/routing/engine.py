@@ -24,6 +24,7 @@ from adapters.errors import (
     RegistryRejected,
     RegistryUnavailable,
 )
+from gateway.metrics import GatewayMetrics
 from gateway.routing.refusals import Refusal
 from gateway.routing.rules import RuleContext
 from gateway.routing.table import Call, Route
@@ -93,10 +94,15 @@ class RoutingEngine:
     (bootstrap passes each breaker's cool-down: asking sooner would only fail fast again)."""
 
     def __init__(
-        self, registries: Mapping[str, Registry], *, retry_after_s: Mapping[str, int] | None = None
+        self,
+        registries: Mapping[str, Registry],
+        *,
+        retry_after_s: Mapping[str, int] | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self._registries = registries
         self._retry_after_s = dict(retry_after_s or {})
+        self._metrics = metrics
 
     async def run(self, route: Route, facts: RequestFacts) -> Gathered:
         """Ask every registry of the route at once, then apply its rules in order."""
@@ -130,7 +136,10 @@ class RoutingEngine:
             outcome = exc.kind
             raise
         finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
+            elapsed_s = time.perf_counter() - started
+            duration_ms = round(elapsed_s * 1000, 2)
+            if self._metrics is not None:
+                self._metrics.registry_call(call.registry, call.operation, outcome, elapsed_s)
             gathered.trace.append(
                 Hop(
                     hop=f"registry.{call.name}",
@@ -142,7 +151,8 @@ class RoutingEngine:
             )
             log.info(
                 "route.registry_call",
-                hop=call.name,
+                hop="registry_call",
+                call=call.name,
                 registry=call.registry,
                 operation=call.operation,
                 outcome=outcome,
@@ -183,6 +193,8 @@ class RoutingEngine:
             gathered.trace.append(
                 Hop(hop=f"rule.{rule.id}", outcome=outcome, duration_ms=duration_ms, rule=rule.id)
             )
-            log.info("route.rule", rule=rule.id, outcome=outcome)
+            log.info(
+                "route.rule", hop="rule", rule=rule.id, outcome=outcome, duration_ms=duration_ms
+            )
             if not holds:
                 raise Refusal("rule.failed", detail=rule.reason, extra={"rule": rule.id})

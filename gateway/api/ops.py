@@ -1,0 +1,572 @@
+"""``/v1/ops``: the operations API, for clients with the ``operator`` role only.
+
+Every route of ``router`` sits behind ``operator`` (a router-level dependency, so a new route
+is protected by default). An operator authenticates like any client, with
+``Authorization: Bearer <key>``, or, in the dashboard, with the session cookie that
+``POST /v1/ops/session`` sets after checking the same key.
+
+Why a cookie for the dashboard: the live log is a server-sent-events stream, and the
+browser's ``EventSource`` cannot send an ``Authorization`` header. The cookie holds the key
+itself (no server-side session to share between gateway instances), ``HttpOnly`` so page
+scripts cannot read it, ``SameSite=Strict`` so no other site's page can send it, ``Secure``
+in production, and it ends with the browser session. Changes made with the cookie (replay,
+reset) must also carry ``X-Requested-By: ekomunat-ops``, a header a cross-site form cannot
+send, as a second line against request forgery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import structlog
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from contracts.messages import RequestStatus
+from gateway.access import Client, hash_key
+from gateway.api.auth import require_role
+from gateway.api.deps import GatewayDep
+from gateway.api.problems import Problem, problem_responses
+from gateway.bootstrap import Gateway
+from gateway.ops import overview
+from gateway.ops.dead_letters import DeadLetterDesk, DeadLettersUnavailable
+from gateway.ops.live_log import concerns_request, is_routing_event
+from gateway.ops.queries import deliveries_of, outbox_backlog
+from gateway.settings import Environment
+
+log = structlog.get_logger()
+
+SESSION_COOKIE = "ekomunat_ops"
+CSRF_HEADER = "x-requested-by"
+CSRF_VALUE = "ekomunat-ops"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+KEEP_ALIVE_S = 5.0
+POLL_S = 0.2
+STREAM_LIFETIME_S = 10.0
+"""A stream ends after this long and the browser reconnects (with ``Last-Event-ID``, so no
+line is lost). The server cannot tell an open stream that it is shutting down, so without
+this one open dashboard would hold up every graceful stop of the gateway."""
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def operator(request: Request, gateway: GatewayDep) -> Client:
+    """The calling operator, by bearer key or session cookie; 401 or 403 otherwise."""
+    key = _bearer(request)
+    by_cookie = not key
+    if by_cookie:
+        key = request.cookies.get(SESSION_COOKIE, "")
+    client = gateway.clients_by_key_hash.get(hash_key(key)) if key else None
+    if client is None:
+        log.warning("auth.refused", reason="unauthenticated", path=request.url.path)
+        raise Problem("auth.unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+    structlog.contextvars.bind_contextvars(client=client.name)
+    require_role(client, "operator")
+    if (
+        by_cookie
+        and request.method not in SAFE_METHODS
+        and request.headers.get(CSRF_HEADER) != CSRF_VALUE
+    ):
+        log.warning("auth.refused", reason="csrf_header_missing", client=client.name)
+        raise Problem("auth.forbidden", detail=f"send {CSRF_HEADER}: {CSRF_VALUE}")
+    return client
+
+
+Operator = Annotated[Client, Depends(operator)]
+
+session_router = APIRouter(prefix="/v1/ops/session", tags=["operations"])
+router = APIRouter(
+    prefix="/v1/ops",
+    tags=["operations"],
+    dependencies=[Depends(operator)],
+    responses=problem_responses(401, 403),
+)
+
+
+class SessionIn(BaseModel):
+    key: str = Field(min_length=1, max_length=512, description="the operator's API key")
+
+
+class SessionView(BaseModel):
+    operator: str
+
+
+@session_router.post("", response_model=SessionView, responses=problem_responses(401, 403))
+def open_session(body: SessionIn, response: Response, gateway: GatewayDep) -> SessionView:
+    """Check an operator key and keep it in an HttpOnly session cookie for the dashboard."""
+    client = gateway.clients_by_key_hash.get(hash_key(body.key.strip()))
+    if client is None:
+        log.warning("auth.refused", reason="unauthenticated", path="/v1/ops/session")
+        raise Problem("auth.unauthenticated")
+    require_role(client, "operator")
+    response.set_cookie(
+        SESSION_COOKIE,
+        body.key.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=gateway.settings.environment is Environment.PRODUCTION,
+        path="/",
+    )
+    log.info("ops.session.opened", client=client.name)
+    return SessionView(operator=client.name)
+
+
+@session_router.delete("", status_code=204)
+def close_session(response: Response) -> Response:
+    """Forget the session cookie."""
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.status_code = 204
+    return response
+
+
+@router.get("/whoami", response_model=SessionView)
+def whoami(client: Operator) -> SessionView:
+    """The operator the request is authenticated as."""
+    return SessionView(operator=client.name)
+
+
+# Requests
+
+
+class RequestSummary(BaseModel):
+    request_id: str
+    client: str
+    service: str
+    municipality: str
+    language: str
+    status: str
+    created_at: str
+    updated_at: str
+
+
+class RequestPage(BaseModel):
+    count: int
+    limit: int
+    offset: int
+    requests: list[RequestSummary]
+
+
+@router.get("/requests", response_model=RequestPage, responses=problem_responses(400))
+async def search_requests(
+    gateway: GatewayDep,
+    status: Annotated[RequestStatus | None, Query()] = None,
+    service: Annotated[str | None, Query(max_length=64)] = None,
+    municipality: Annotated[str | None, Query(pattern=r"^[0-9]{2}$")] = None,
+    client: Annotated[str | None, Query(max_length=100)] = None,
+    created_from: Annotated[datetime | None, Query(description="ISO 8601, inclusive")] = None,
+    created_before: Annotated[datetime | None, Query(description="ISO 8601, exclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RequestPage:
+    """Requests by status, service, municipality, client and time of creation, newest first."""
+    for moment in (created_from, created_before):
+        if moment is not None and moment.tzinfo is None:
+            raise Problem("request.query.invalid", detail="times need a time zone (Z or +hh:mm)")
+
+    def search() -> list[RequestSummary]:
+        with gateway.store.unit_of_work(read_only=True) as uow:
+            records = uow.requests.search(
+                client_id=client,
+                municipality=municipality,
+                service=service,
+                status=status,
+                created_from=created_from,
+                created_before=created_before,
+                limit=limit,
+                offset=offset,
+            )
+        return [
+            RequestSummary(
+                request_id=r.id,
+                client=r.client_id,
+                service=r.service,
+                municipality=r.municipality,
+                language=r.language,
+                status=r.status.value,
+                created_at=r.created_at.isoformat(),
+                updated_at=r.updated_at.isoformat(),
+            )
+            for r in records
+        ]
+
+    found = await asyncio.to_thread(search)
+    return RequestPage(count=len(found), limit=limit, offset=offset, requests=found)
+
+
+class RequestTrace(BaseModel):
+    request: RequestSummary
+    history: list[dict[str, Any]] = Field(description="every status the request went through")
+    trace: list[dict[str, Any]] = Field(description="hops recorded when it was taken in")
+    deliveries: list[dict[str, Any]] = Field(description="its hand-off and callbacks")
+    log: list[dict[str, Any]] = Field(
+        description="its lines in this instance's live log (the most recent only)"
+    )
+
+
+@router.get("/requests/{request_id}", response_model=RequestTrace, responses=problem_responses(404))
+async def trace_request(
+    request_id: Annotated[uuid.UUID, Path(description="the gateway's id of the request")],
+    gateway: GatewayDep,
+) -> RequestTrace:
+    """A request's full trace: status history, hops, deliveries and its routing-log lines."""
+    view = await gateway.intake.status_of(str(request_id), client="", sees_all=True)
+    if view is None:
+        raise Problem("request.unknown")
+    record = await asyncio.to_thread(_summary, gateway, str(request_id))
+    deliveries = await asyncio.to_thread(deliveries_of, gateway.store, str(request_id))
+    lines = gateway.live_log.matching(lambda event: concerns_request(event, str(request_id)))
+    return RequestTrace(
+        request=record,
+        history=view["history"],
+        trace=view["trace"],
+        deliveries=deliveries,
+        log=[_jsonable(event) for event in lines],
+    )
+
+
+def _summary(gateway: Gateway, request_id: str) -> RequestSummary:
+    with gateway.store.unit_of_work(read_only=True) as uow:
+        r = uow.requests.get(request_id)
+    if r is None:
+        raise Problem("request.unknown")
+    return RequestSummary(
+        request_id=r.id,
+        client=r.client_id,
+        service=r.service,
+        municipality=r.municipality,
+        language=r.language,
+        status=r.status.value,
+        created_at=r.created_at.isoformat(),
+        updated_at=r.updated_at.isoformat(),
+    )
+
+
+# Dead letters
+
+
+class DeadLetterView(BaseModel):
+    message_id: str | None
+    request_id: str | None
+    reason: str
+    dead_lettered_by: str = Field(description="gateway (a refused status update) or broker")
+    queue: str | None = Field(description="the queue it was dead-lettered from")
+    exchange: str = Field(description="where a replay publishes it")
+    routing_key: str
+    deaths: int
+    replays: int
+    type: str | None
+    size: int
+    preview: str = Field(description="start of the body, personal numbers masked")
+
+
+class DeadLetterList(BaseModel):
+    queue: str
+    count: int = Field(description="messages listed (at most limit)")
+    dead_letters: list[DeadLetterView]
+
+
+class ReplayView(BaseModel):
+    replayed: list[str]
+    failed: list[dict[str, str]]
+    remaining: int | None
+
+
+def _desk(gateway: Gateway) -> DeadLetterDesk:
+    desk = gateway.dead_letters
+    if desk is None:
+        raise Problem("resource.not_found", detail="this gateway has no dead-letter desk")
+    return desk
+
+
+def _unavailable(exc: DeadLettersUnavailable) -> Problem:
+    return Problem("internal.error", status=503, detail=str(exc))
+
+
+@router.get("/dead-letters", response_model=DeadLetterList, responses=problem_responses(503))
+async def list_dead_letters(
+    gateway: GatewayDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> DeadLetterList:
+    """The dead-letter queue with each message's reason and origin; the queue is unchanged."""
+    desk = _desk(gateway)
+    try:
+        letters = await desk.list(limit)
+    except DeadLettersUnavailable as exc:
+        raise _unavailable(exc) from exc
+    return DeadLetterList(
+        queue=desk.queue_name,
+        count=len(letters),
+        dead_letters=[DeadLetterView(**letter.as_dict()) for letter in letters],
+    )
+
+
+@router.post("/dead-letters/replay", response_model=ReplayView, responses=problem_responses(503))
+async def replay_all_dead_letters(gateway: GatewayDep, client: Operator) -> ReplayView:
+    """Send every dead letter back to where it came from (after the cause was fixed)."""
+    return await _replay(gateway, client, None)
+
+
+@router.post(
+    "/dead-letters/{message_id}/replay",
+    response_model=ReplayView,
+    responses=problem_responses(404, 503),
+)
+async def replay_dead_letter(
+    message_id: Annotated[str, Path(max_length=128)], gateway: GatewayDep, client: Operator
+) -> ReplayView:
+    """Send one dead letter, by message id, back to its original exchange and routing key."""
+    report = await _replay(gateway, client, message_id)
+    if not report.replayed and not report.failed:
+        raise Problem("resource.not_found", detail="no dead letter has this message id")
+    return report
+
+
+async def _replay(gateway: Gateway, client: Client, message_id: str | None) -> ReplayView:
+    desk = _desk(gateway)
+    log.info("ops.dead_letter.replay_requested", client=client.name, message_id=message_id)
+    try:
+        report = (
+            await desk.replay(message_id) if message_id is not None else await desk.replay_all()
+        )
+    except DeadLettersUnavailable as exc:
+        raise _unavailable(exc) from exc
+    return ReplayView(replayed=report.replayed, failed=report.failed, remaining=report.remaining)
+
+
+# Circuit breakers
+
+
+class BreakerView(BaseModel):
+    registry: str
+    state: str = Field(description="closed, open or half_open")
+
+
+class BreakerReset(BaseModel):
+    registry: str
+    previous_state: str
+    state: str
+
+
+@router.get("/breakers", response_model=list[BreakerView])
+async def list_breakers(gateway: GatewayDep) -> list[BreakerView]:
+    """Each registry's circuit breaker."""
+    return [
+        BreakerView(registry=name, state=registry.breaker_state())
+        for name, registry in sorted(gateway.registries.items())
+    ]
+
+
+@router.post(
+    "/breakers/{registry}/reset", response_model=BreakerReset, responses=problem_responses(404)
+)
+async def reset_breaker(
+    registry: Annotated[str, Path(max_length=64)], gateway: GatewayDep, client: Operator
+) -> BreakerReset:
+    """Close a registry's breaker now; the next call goes to the registry at once.
+
+    Runs on the event loop, where the breakers live, so it needs no lock.
+    """
+    found = gateway.registries.get(registry)
+    if found is None:
+        raise Problem("resource.not_found", detail="no registry of that name")
+    previous = found.reset_breaker()
+    gateway.metrics.breaker_resets.labels(registry).inc()
+    log.info("ops.breaker.reset", registry=registry, previous_state=previous, client=client.name)
+    return BreakerReset(registry=registry, previous_state=previous, state=found.breaker_state())
+
+
+# The routing table
+
+
+def _without_credentials(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+@router.get("/routing")
+def routing_table(gateway: GatewayDep) -> dict[str, Any]:
+    """The routing table as this instance loaded it: registries, clients' rights, routes."""
+    table = gateway.table
+    registries = {
+        name: {
+            "kind": config.kind,
+            "contract": str(config.contract),
+            "endpoint": _without_credentials(config.endpoint),
+            "timeout_s": config.timeout_s,
+            "retries": config.retries,
+            "backoff": config.backoff.model_dump(),
+            "breaker": config.breaker.model_dump(),
+            "breaker_state": gateway.registries[name].breaker_state()
+            if name in gateway.registries
+            else None,
+        }
+        for name, config in sorted(table.registries.items(), key=lambda i: str(i[0]))
+    }
+    clients = {
+        name: {
+            "roles": list(config.roles),
+            "services": config.services
+            if isinstance(config.services, str)
+            else list(config.services),
+            "municipality": config.municipality,
+        }
+        for name, config in sorted(table.clients.items())
+    }
+    routes = [
+        {
+            "service": service,
+            "municipality": municipality,
+            "mode": route.mode.value,
+            "calls": [
+                {
+                    "name": call.name,
+                    "registry": call.registry,
+                    "operation": call.operation,
+                    "arguments": dict(call.arguments),
+                    "on_not_found": call.on_not_found,
+                }
+                for call in route.calls
+            ],
+            "rules": [
+                {"id": rule.id, "kind": rule.kind, "record": rule.record} for rule in route.rules
+            ],
+            "exchange": route.exchange,
+        }
+        for (service, municipality), route in sorted(
+            table.routes.items(), key=lambda item: (item[0][0], item[0][1] or "")
+        )
+    ]
+    return {
+        "registries": {str(name): value for name, value in registries.items()},
+        "clients": clients,
+        "routes": routes,
+        "count": len(routes),
+    }
+
+
+# The dashboard's numbers
+
+
+@router.get("/overview")
+async def overview_of(gateway: GatewayDep) -> dict[str, Any]:
+    """Cumulative counts and histograms per route and registry, backlog and dead letters."""
+    states = {name: r.breaker_state() for name, r in gateway.registries.items()}
+    try:
+        backlog = await asyncio.to_thread(outbox_backlog, gateway.store)
+        outbox: dict[str, Any] | None = {
+            kind: {"depth": b.depth, "oldest_age_s": b.oldest_age_s} for kind, b in backlog.items()
+        }
+    except Exception as exc:  # the store is down: show it, keep the rest of the page alive
+        log.warning("ops.overview.store_failed", error=type(exc).__name__)
+        outbox = None
+    desk = gateway.dead_letters
+    return {
+        "routes": overview.routes(gateway.metrics),
+        "registries": overview.registries(gateway.metrics, states),
+        "outbox": outbox,
+        "dead_letters": desk.depth_hint() if desk is not None else None,
+        "flows": overview.flows(gateway.metrics),
+        "live_log_last": gateway.live_log.last,
+    }
+
+
+# The live log
+
+
+def _jsonable(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in event.items()}
+
+
+def _sse(event: str, data: Mapping[str, Any], sequence: int | None = None) -> str:
+    head = f"id: {sequence}\n" if sequence is not None else ""
+    body = json.dumps(data, default=str, ensure_ascii=False, separators=(",", ":"))
+    return f"{head}event: {event}\ndata: {body}\n\n"
+
+
+@router.get("/log")
+def recent_log(
+    gateway: GatewayDep,
+    request_id: Annotated[str | None, Query(max_length=64)] = None,
+    routing_only: Annotated[bool, Query(description="only lines with a hop")] = False,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> dict[str, Any]:
+    """The newest lines of this instance's live log (masked like the log file)."""
+
+    def wanted(event: Mapping[str, Any]) -> bool:
+        if routing_only and not is_routing_event(event):
+            return False
+        return request_id is None or concerns_request(event, request_id)
+
+    lines = gateway.live_log.matching(wanted)[-limit:]
+    return {"count": len(lines), "lines": [_jsonable(event) for event in lines]}
+
+
+@router.get(
+    "/log/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_log(
+    request: Request,
+    gateway: GatewayDep,
+    backlog: Annotated[int, Query(ge=0, le=2000, description="older lines sent first")] = 100,
+    follow: Annotated[bool, Query(description="keep the stream open for new lines")] = True,
+    routing_only: Annotated[bool, Query()] = False,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    """The live log as server-sent events (``event: log``), resuming after ``Last-Event-ID``.
+
+    A reader too slow for the log gets an ``event: gap`` instead of the lines it missed;
+    logging itself never waits for a reader. A following stream lasts ``STREAM_LIFETIME_S``
+    and is then resumed by the browser.
+    """
+    live = gateway.live_log
+    cursor = max(0, live.last - backlog)
+    if last_event_id and last_event_id.isdigit():
+        cursor = int(last_event_id)
+
+    async def events() -> AsyncIterator[str]:
+        position = cursor
+        quiet = 0.0
+        ends_at = time.monotonic() + STREAM_LIFETIME_S
+        yield ": ekomunat live log\nretry: 500\n\n"
+        while time.monotonic() < ends_at:
+            batch = live.after(position)
+            if batch.gap:
+                yield _sse("gap", {"after": position})
+            for sequence, event in batch.entries:
+                if not routing_only or is_routing_event(event):
+                    yield _sse("log", event, sequence)
+            position = batch.last
+            if not follow and len(batch.entries) < 500:
+                return
+            if batch.entries:
+                quiet = 0.0
+                continue
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(POLL_S)
+            quiet += POLL_S
+            if quiet >= KEEP_ALIVE_S:
+                quiet = 0.0
+                yield ": keep-alive\n\n"
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
