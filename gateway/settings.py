@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     status_consumer_enabled: bool = Field(
         True, description="consume municipal status updates inside the server"
     )
+    complaints_consumer_enabled: bool = Field(
+        True,
+        description="consume institutions' answers to complaints inside the server "
+        "(runs only when status_consumer_enabled is on too)",
+    )
     callback_secret: SecretStr = Field(
         SecretStr("development-callback-secret"),
         description="HMAC key that signs status callbacks to the portal",

@@ -56,7 +56,7 @@ class RegistryConfig(_Strict):
     max_connections: int = Field(64, ge=1, le=1024)
 
 
-Role = Literal["portal", "municipality", "operator"]
+Role = Literal["portal", "municipality", "operator", "reporter"]
 
 
 class ClientConfig(_Strict):
