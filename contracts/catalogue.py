@@ -105,6 +105,10 @@ class RegistryName(StrEnum):
     CIVIL = "civil"
     BUSINESS = "business"
     CADASTRE = "cadastre"
+    TREASURY = "treasury"
+    PROCUREMENT = "procurement"
+    URBAN_PLANNING = "urban_planning"
+    MINISTRY_PERMITS = "ministry_permits"
 
 
 class Service(_Frozen):

@@ -27,9 +27,10 @@ from pydantic import ValidationError
 from adapters.amqp import connection_parameters
 from adapters.amqp.consumer import Delivery, Outcome, QueueConsumer, Verdict
 from adapters.amqp.topology import QueueType, TopologyNames, declarer
-from contracts.messages import StatusUpdate, is_legal_transition
+from contracts.messages import RequestStatus, StatusUpdate, is_legal_transition
 from gateway.callbacks import queue_status_callback
 from gateway.metrics import GatewayMetrics
+from gateway.open.permits import record_approved_permit
 from gateway.store import Store, StoreConflict
 
 log = structlog.get_logger()
@@ -176,6 +177,9 @@ class StatusConsumer:
                     update_id=update_id,
                     occurred_at=update.occurred_at,
                 )
+                if new_status is RequestStatus.APPROVED:
+                    # An approved construction or occupancy permit enters the public register.
+                    record_approved_permit(uow, request, update)
                 if request.callback_url:
                     queue_status_callback(
                         uow,

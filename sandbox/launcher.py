@@ -6,6 +6,8 @@ prints one line per server, in a form both people and test fixtures can read:
     civil url=http://127.0.0.1:8101/civil-registry wsdl=...?wsdl admin=http://127.0.0.1:8111/_sandbox
     business url=... wsdl=... admin=...
     cadastre url=http://127.0.0.1:8103 openapi=http://127.0.0.1:8103/openapi.yaml admin=...
+    treasury url=http://127.0.0.1:8104 openapi=... admin=...   (then procurement, urban_planning,
+    ministry_permits: the transparency sources, BASE+4..7, admin BASE+14..17)
     sandbox ready seed=20261123 persons=5000
 
 and then waits. SIGINT or SIGTERM stops the children cleanly; if a child dies, the launcher stops
@@ -29,6 +31,12 @@ from pydantic import ValidationError
 
 from sandbox.faults import FaultKnobs, parse_knob_assignments
 from sandbox.http_app import REGISTRIES
+from sandbox.open_sources import (
+    OPEN_SOURCES,
+    PORT_OFFSETS,
+    describe_open_source,
+    run_open_source_process,
+)
 from sandbox.seed import DEFAULT_PERSONS, DEFAULT_SEED
 from sandbox.server import ServerAddress, run_server_process
 
@@ -72,11 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _knobs_per_registry(assignments: list[str]) -> dict[str, FaultKnobs]:
     raw = parse_knob_assignments(assignments)
-    unknown = set(raw) - {"all", *REGISTRIES}
+    unknown = set(raw) - {"all", *REGISTRIES, *OPEN_SOURCES}
     if unknown:
         raise ValueError(f"unknown registry in --fault: {', '.join(sorted(unknown))}")
     result = {}
-    for registry in REGISTRIES:
+    for registry in (*REGISTRIES, *OPEN_SOURCES):
         merged = {**raw.get("all", {}), **raw.get(registry, {})}
         result[registry] = FaultKnobs.model_validate(merged)
     return result
@@ -144,11 +152,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             child.start()
             children.append(child)
+        # The transparency sources (treasury, procurement, urban planning, ministry permits).
+        for source in OPEN_SOURCES:
+            offset = PORT_OFFSETS[source]
+            port = args.port_base + offset if args.port_base else 0
+            admin = args.port_base + ADMIN_PORT_OFFSET + offset if args.port_base else 0
+            child = context.Process(
+                target=run_open_source_process,
+                name=f"sandbox-{source}",
+                daemon=False,
+                args=(
+                    source,
+                    args.host,
+                    port,
+                    admin,
+                    args.seed,
+                    args.persons,
+                    knobs[source].model_dump(),
+                    report,
+                ),
+            )
+            child.start()
+            children.append(child)
         addresses = _await_ready(report, children, stop)
         if addresses is None:
             return 1 if not stop.requested else 0
         for registry in REGISTRIES:
             print(describe(addresses[registry]), flush=True)
+        for source in OPEN_SOURCES:
+            print(describe_open_source(addresses[source]), flush=True)
         print(f"sandbox ready seed={args.seed} persons={args.persons}", flush=True)
         sentinels = [c.sentinel for c in children]
         parent = os.getppid()
@@ -168,7 +200,8 @@ def _await_ready(
 ) -> dict[str, ServerAddress] | None:
     addresses: dict[str, ServerAddress] = {}
     waited = 0.0
-    while len(addresses) < len(REGISTRIES) and not stop.requested:
+    expected = len(children)
+    while len(addresses) < expected and not stop.requested:
         try:
             message = report.get(timeout=0.25)
         except queue.Empty:
@@ -182,4 +215,4 @@ def _await_ready(
             return None
         address = message[1]
         addresses[address.registry] = address
-    return addresses if len(addresses) == len(REGISTRIES) else None
+    return addresses if len(addresses) == expected else None

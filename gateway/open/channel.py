@@ -1,0 +1,96 @@
+"""The open-data channel as the composition root builds it: store, service, refresher.
+
+``build_open_data`` is called once by ``gateway.bootstrap``. The refresher gets registry
+clients of its own for the transparency sources named in ``routing.yaml`` (it runs on its own
+thread and event loop, and an aiohttp session belongs to one loop), built from the very same
+entries, so endpoints, timeouts, retries and breakers are configured in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+
+from adapters.policy import RegistryPolicy
+from adapters.registry import build_registry
+from contracts.catalogue import Catalogue
+from gateway.open.feeds import FeedStore
+from gateway.open.permits import PermitRegister
+from gateway.open.refresher import FeedRefresher, SourceClient
+from gateway.open.service import OpenData
+from gateway.open.settings import OpenDataSettings
+from gateway.routing.config import RegistryConfig
+from gateway.routing.table import RoutingTable
+from gateway.settings import Settings
+from gateway.store import Store
+
+log = structlog.get_logger()
+
+SOURCES = ("treasury", "procurement", "urban_planning", "ministry_permits")
+
+
+@dataclass
+class OpenDataChannel:
+    service: OpenData
+    refresher: FeedRefresher | None = None
+
+    def readiness(self) -> tuple[bool, str]:
+        """Always ready: the feeds serve their last good data even with every source down."""
+        if self.refresher is None:
+            return True, "refresher off"
+        return True, (
+            f"{self.refresher.refreshes} refreshes, last took "
+            f"{round(self.refresher.last_refresh_s, 2)} s"
+        )
+
+    async def close(self) -> None:
+        if self.refresher is not None:
+            await asyncio.to_thread(self.refresher.stop)
+
+
+def build_open_data(
+    settings: Settings,
+    catalogue: Catalogue,
+    table: RoutingTable,
+    store: Store,
+    *,
+    policy_of: Callable[[RegistryConfig], RegistryPolicy],
+    open_settings: OpenDataSettings | None = None,
+) -> OpenDataChannel:
+    chosen = open_settings or OpenDataSettings()
+    feeds = FeedStore()
+    service = OpenData(
+        catalogue=catalogue, store=feeds, settings=chosen, permits=PermitRegister(store)
+    )
+    channel = OpenDataChannel(service)
+    sources: dict[str, SourceClient] = {}
+    for name in SOURCES:
+        config = table.registries.get(name)
+        if config is None:
+            continue
+        sources[name] = build_registry(
+            name,
+            kind=config.kind,
+            contract=settings.contracts_root / config.contract,
+            endpoint=config.endpoint,
+            policy=policy_of(config),
+        )
+    if chosen.enabled and sources:
+        channel.refresher = FeedRefresher(
+            feeds,
+            sources,
+            municipalities=chosen.refreshed_municipalities(catalogue.municipality_codes),
+            period_s=chosen.refresh_s,
+            concurrency=chosen.concurrency,
+        )
+        channel.refresher.start()
+    log.info(
+        "open.ready",
+        sources=sorted(sources),
+        refresher=channel.refresher is not None,
+        refresh_s=chosen.refresh_s,
+    )
+    return channel

@@ -1,0 +1,162 @@
+"""The permits register: construction and occupancy permits, as the public may see them.
+
+A municipality approves a permit by the hand-off's status update (``approved``); the status
+consumer calls ``record_approved_permit`` inside the transaction that records the approval, so
+the register and the request's status cannot disagree. What enters: the permit number (the
+first document the municipality issued with the approval), the kind and category (from the
+service), the parcel (from the application's form), the conditions (the decision's note), the
+dates, and the kind of investor. Never the applicant's name or personal number: applicants
+through the portal are private persons, so they appear only as ``natural_person``.
+
+Category III permits are the ministry's (``ministry_permits`` source); the feed reads them
+from the feed store beside this table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, func, insert, select
+
+from contracts.messages import StatusUpdate
+from gateway.open.tables import open_permits
+from gateway.store import Store, UnitOfWork
+from gateway.store.clock import utc_now
+from gateway.store.records import RequestRecord
+
+log = structlog.get_logger()
+
+PERMIT_SERVICES: Mapping[str, tuple[str, str | None]] = {
+    "construction-permit-category-i": ("construction", "I"),
+    "construction-permit-category-ii": ("construction", "II"),
+    "occupancy-certificate": ("occupancy", None),
+}
+"""Service code -> (kind of permit, category); an occupancy certificate takes its permit's."""
+
+
+def _connection(uow: UnitOfWork) -> Connection:
+    """The unit of work's own connection, so the permit commits with the approval."""
+    return uow._open()
+
+
+def _form_of(uow: UnitOfWork, request: RequestRecord) -> Mapping[str, Any]:
+    message_id = request.payload.get("message_id")
+    row = uow.outbox.get(str(message_id)) if message_id else None
+    if row is None:
+        return {}
+    form = json.loads(row["body"]).get("form")
+    return form if isinstance(form, dict) else {}
+
+
+def record_approved_permit(uow: UnitOfWork, request: RequestRecord, update: StatusUpdate) -> bool:
+    """Enter an approved permit into the register (idempotent); False when not a permit."""
+    spec = PERMIT_SERVICES.get(request.service)
+    if spec is None:
+        return False
+    connection = _connection(uow)
+    exists = connection.execute(
+        select(open_permits.c.id).where(open_permits.c.request_id == request.id)
+    ).first()
+    if exists is not None:
+        return True
+    form = _form_of(uow, request)
+    zone, parcel = str(form.get("cadastral_zone", "")), str(form.get("parcel_number", ""))
+    if not zone or not parcel:
+        log.warning("open.permit.unplaced", request_id=request.id, service=request.service)
+        return False
+    kind, category = spec
+    if category is None and form.get("permit_number"):
+        category = connection.execute(
+            select(open_permits.c.category).where(
+                open_permits.c.permit_number == str(form["permit_number"])
+            )
+        ).scalar()
+    number = update.documents[0].document_id if update.documents else f"{request.id[:13]}"
+    taken = connection.execute(
+        select(open_permits.c.id).where(open_permits.c.permit_number == number)
+    ).first()
+    if taken is not None:
+        number = f"{number}/{request.id[:8]}"
+    connection.execute(
+        insert(open_permits),
+        {
+            "permit_number": number[:60],
+            "request_id": request.id,
+            "kind": kind,
+            "category": category,
+            "municipality": request.municipality,
+            "cadastral_zone": zone,
+            "parcel_number": parcel,
+            "investor_type": "natural_person",
+            "description": str(form.get("building_use") or "") or None,
+            "conditions": [update.note.text] if update.note else [],
+            "applied_at": request.created_at,
+            "issued_at": update.occurred_at,
+            "source": f"municipality:{update.municipality}",
+            "recorded_at": utc_now(),
+        },
+    )
+    log.info(
+        "open.permit.recorded",
+        request_id=request.id,
+        kind=kind,
+        category=category,
+        municipality=request.municipality,
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class MunicipalPermit:
+    permit_number: str
+    kind: str
+    category: str | None
+    municipality: str
+    cadastral_zone: str
+    parcel_number: str
+    investor_type: str
+    description: str | None
+    conditions: tuple[str, ...]
+    applied_at: datetime
+    issued_at: datetime
+    source: str
+
+
+class PermitRegister:
+    """Reads the register for the feed; ``version`` tells the page cache when it changed."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def version(self) -> str:
+        with self._store.unit_of_work(read_only=True) as uow:
+            count, last = (
+                _connection(uow).execute(select(func.count(), func.max(open_permits.c.id))).one()
+            )
+        return f"{count}:{last}"
+
+    def permits(self) -> list[MunicipalPermit]:
+        with self._store.unit_of_work(read_only=True) as uow:
+            rows = _connection(uow).execute(select(open_permits)).mappings().all()
+        return [
+            MunicipalPermit(
+                permit_number=row["permit_number"],
+                kind=row["kind"],
+                category=row["category"],
+                municipality=row["municipality"],
+                cadastral_zone=row["cadastral_zone"],
+                parcel_number=row["parcel_number"],
+                investor_type=row["investor_type"],
+                description=row["description"],
+                conditions=tuple(row["conditions"] or ()),
+                applied_at=row["applied_at"],
+                issued_at=row["issued_at"],
+                source=row["source"],
+            )
+            for row in rows
+        ]
