@@ -25,6 +25,7 @@ from typing import Any
 import pika
 import structlog
 from pika.adapters.blocking_connection import BlockingChannel
+from pika.adapters.utils.connection_workflow import AMQPConnectorException
 from pika.exceptions import AMQPError
 from pika.spec import Basic, BasicProperties
 
@@ -122,7 +123,9 @@ class QueueConsumer:
             try:
                 self._consume()
                 backoff = self._initial_backoff_s
-            except (AMQPError, OSError) as exc:
+            # A broker whose node is up but whose app is stopped times out the handshake:
+            # pika raises that outside its AMQPError tree, and it must not end the thread.
+            except (AMQPError, AMQPConnectorException, OSError) as exc:
                 log.warning(
                     "consumer.broker_unreachable",
                     consumer=self._name,

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import pika
 import structlog
 from pika.adapters.blocking_connection import BlockingChannel
+from pika.adapters.utils.connection_workflow import AMQPConnectorException
 from pika.channel import Channel
 from pika.connection import Connection
 from pika.exceptions import AMQPError
@@ -211,7 +212,9 @@ class ConfirmingPublisher:
                 if self._declare is not None:
                     self._declare_topology()
                 was_ready = self._run_connection()
-            except (AMQPError, OSError) as exc:
+            # A broker whose node is up but whose app is stopped times out the handshake:
+            # pika raises that outside its AMQPError tree, and it must not end the thread.
+            except (AMQPError, AMQPConnectorException, OSError) as exc:
                 log.warning(
                     "publisher.broker_unreachable",
                     error=type(exc).__name__,

@@ -6,6 +6,7 @@ SQLite (WAL) is the default and needs no set-up; PostgreSQL is used when the URL
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,11 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # SQLite has one writer at a time. Writers of this process queue on a lock, where
+        # they wake the moment it is free; left to SQLite's busy handler they sleep in steps
+        # of up to 100 ms, which made an accept's p99 a second under load
+        # (bench/gateway_load.py). Other processes still meet the busy handler.
+        self._write_lock = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def from_url(
@@ -99,7 +105,8 @@ class Store:
 
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A new transaction; ``read_only`` lets SQLite readers run beside a writer."""
-        return UnitOfWork(self._engine, read_only=read_only)
+        lock = None if read_only else self._write_lock
+        return UnitOfWork(self._engine, read_only=read_only, write_lock=lock)
 
     def outbox_stats(self, kind: OutboxKind | None = None) -> OutboxStats:
         with self.unit_of_work(read_only=True) as uow:

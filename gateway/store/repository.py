@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -119,18 +119,21 @@ class RequestRepository:
             "updated_at": now,
         }
         try:
-            self._conn.execute(insert(requests).values(values))
+            # Parameters apart from the statement: SQLAlchemy compiles the statement once and
+            # reuses it, where ``.values(...)`` rebuilt and re-keyed it on every request.
+            self._conn.execute(insert(requests), values)
         except IntegrityError as exc:
             raise StoreConflict(f"request {new.id} already exists") from exc
         self._conn.execute(
-            insert(request_status_history).values(
-                request_id=new.id,
-                status=new.status.value,
-                previous_status=None,
-                source="gateway",
-                occurred_at=now,
-                recorded_at=now,
-            )
+            insert(request_status_history),
+            {
+                "request_id": new.id,
+                "status": new.status.value,
+                "previous_status": None,
+                "source": "gateway",
+                "occurred_at": now,
+                "recorded_at": now,
+            },
         )
         return RequestRecord(
             id=new.id,
@@ -309,6 +312,13 @@ class RequestRepository:
         }
 
 
+_IDEMPOTENCY_ANSWER = select(idempotency_keys).where(
+    idempotency_keys.c.client_id == bindparam("client_id"),
+    idempotency_keys.c.key == bindparam("key"),
+)
+"""Built once: every request asks it, and building it anew cost more than running it."""
+
+
 class IdempotencyRepository:
     """The first answer to each (client, Idempotency-Key)."""
 
@@ -317,11 +327,7 @@ class IdempotencyRepository:
 
     def get(self, client_id: str, key: str) -> IdempotencyRecord | None:
         row = (
-            self._conn.execute(
-                select(idempotency_keys).where(
-                    idempotency_keys.c.client_id == client_id, idempotency_keys.c.key == key
-                )
-            )
+            self._conn.execute(_IDEMPOTENCY_ANSWER, {"client_id": client_id, "key": key})
             .mappings()
             .first()
         )
@@ -352,14 +358,15 @@ class IdempotencyRepository:
         """
         try:
             self._conn.execute(
-                insert(idempotency_keys).values(
-                    client_id=client_id,
-                    key=key,
-                    body_hash=body_hash,
-                    status_code=status_code,
-                    response=response_json,
-                    created_at=now or utc_now(),
-                )
+                insert(idempotency_keys),
+                {
+                    "client_id": client_id,
+                    "key": key,
+                    "body_hash": body_hash,
+                    "status_code": status_code,
+                    "response": response_json,
+                    "created_at": now or utc_now(),
+                },
             )
         except IntegrityError as exc:
             raise DuplicateIdempotencyKey(client_id, key) from exc
@@ -390,19 +397,18 @@ class OutboxRepository:
         now = now or utc_now()
         try:
             result = self._conn.execute(
-                insert(outbox)
-                .values(
-                    kind=kind.value,
-                    message_id=message_id,
-                    request_id=request_id,
-                    destination=destination,
-                    headers=dict(headers or {}),
-                    body=body,
-                    created_at=now,
-                    available_at=now,
-                    attempts=0,
-                )
-                .returning(outbox.c.id)
+                insert(outbox).returning(outbox.c.id),
+                {
+                    "kind": kind.value,
+                    "message_id": message_id,
+                    "request_id": request_id,
+                    "destination": destination,
+                    "headers": dict(headers or {}),
+                    "body": body,
+                    "created_at": now,
+                    "available_at": now,
+                    "attempts": 0,
+                },
             )
         except IntegrityError as exc:
             raise StoreConflict(f"outbox message {message_id} already exists") from exc

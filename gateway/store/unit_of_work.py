@@ -14,8 +14,9 @@ the gateway promise that every 202 has its hand-off waiting in the outbox.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
@@ -31,12 +32,29 @@ class UnitOfWork:
     outbox: OutboxRepository
     idempotency: IdempotencyRepository
 
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        read_only: bool = False,
+        write_lock: AbstractContextManager[Any] | None = None,
+    ) -> None:
         self._engine = engine
         self._read_only = read_only
+        self._write_lock = write_lock
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
+        if self._write_lock is not None:
+            self._write_lock.__enter__()
+        try:
+            return self._begin()
+        except BaseException:
+            if self._write_lock is not None:
+                self._write_lock.__exit__(None, None, None)
+            raise
+
+    def _begin(self) -> Self:
         connection = self._engine.connect()
         if self._read_only:
             connection = connection.execution_options(**{READ_ONLY_OPTION: True})
@@ -67,6 +85,8 @@ class UnitOfWork:
         finally:
             connection.close()
             self._connection = None
+            if self._write_lock is not None:
+                self._write_lock.__exit__(None, None, None)
 
     def _open(self) -> Connection:
         if self._connection is None:

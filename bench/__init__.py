@@ -1,0 +1,1 @@
+"""Benchmarks and fault drills; run as modules from the repository root (see README)."""

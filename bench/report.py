@@ -1,0 +1,314 @@
+"""The gateway benchmark's report: Markdown tables, the goals checked, and one PNG plot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+GOAL_LEVEL = 64
+
+
+class CellLike(Protocol):
+    case: str
+    concurrency: int
+    generator: str
+    requests: int
+    ok: int
+    errors: int
+    rate: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    gateway_cpu_us: float | None
+    gateway_cores: float | None
+    gateway_peak_mib: float | None
+    extra: dict[str, Any]
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def _find(cells: Sequence[CellLike], case: str, level: int) -> CellLike | None:
+    return next((c for c in cells if c.case == case and c.concurrency == level), None)
+
+
+def ratios(cells: Sequence[CellLike]) -> list[list[str]]:
+    rows = []
+    for level in sorted({c.concurrency for c in cells}):
+        base, sync = _find(cells, "baseline", level), _find(cells, "sync", level)
+        gw, direct = _find(cells, "sync (py)", level), _find(cells, "direct (py)", level)
+        rows.append(
+            [
+                str(level),
+                f"{sync.rate / base.rate:.1%}" if sync and base and base.rate else "–",
+                f"{gw.rate / direct.rate:.1%}" if gw and direct and direct.rate else "–",
+                f"{gw.p50_ms - direct.p50_ms:+.2f}" if gw and direct else "–",
+                f"{gw.p99_ms - direct.p99_ms:+.2f}" if gw and direct else "–",
+                f"{gw.p50_ms / direct.p50_ms:.2f}x" if gw and direct and direct.p50_ms else "–",
+            ]
+        )
+    return rows
+
+
+def goals(results: Any) -> list[list[str]]:
+    cells = results.cells
+    base, sync = _find(cells, "baseline", GOAL_LEVEL), _find(cells, "sync", GOAL_LEVEL)
+    gw, direct = _find(cells, "sync (py)", GOAL_LEVEL), _find(cells, "direct (py)", GOAL_LEVEL)
+    rows = []
+    if base and sync and base.rate:
+        share = sync.rate / base.rate
+        rows.append(
+            [
+                f"sync throughput >= 35 % of baseline at {GOAL_LEVEL} connections",
+                f"{share:.1%} ({sync.rate:,.0f} / {base.rate:,.0f} req/s)",
+                "yes" if share >= 0.35 else "no",
+            ]
+        )
+    if sync:
+        rows.append(
+            [
+                f"sync p99 < 50 ms at {GOAL_LEVEL} connections (wrk)",
+                f"{sync.p99_ms:.1f} ms",
+                "yes" if sync.p99_ms < 50 else "no",
+            ]
+        )
+    if gw and direct:
+        added = gw.p50_ms - direct.p50_ms
+        rows.append(
+            [
+                f"gateway adds < 2 ms at p50 over the direct calls ({GOAL_LEVEL} connections)",
+                f"{added:+.2f} ms ({gw.p50_ms:.2f} against {direct.p50_ms:.2f})",
+                "yes" if added < 2 else "no",
+            ]
+        )
+        single_gw, single_direct = _find(cells, "sync (py)", 1), _find(cells, "direct (py)", 1)
+        if single_gw and single_direct:
+            added_1 = single_gw.p50_ms - single_direct.p50_ms
+            rows.append(
+                [
+                    "the same at 1 connection (no queueing)",
+                    f"{added_1:+.2f} ms ({single_gw.p50_ms:.2f} against "
+                    f"{single_direct.p50_ms:.2f})",
+                    "yes" if added_1 < 2 else "no",
+                ]
+            )
+    best = max((run.rate for run in results.handoffs), default=None)
+    if best is not None:
+        rows.append(
+            [
+                "hand-offs >= 2,000 per second confirmed (best relay run)",
+                f"{best:,.0f} /s",
+                "yes" if best >= 2000 else "no",
+            ]
+        )
+    return rows
+
+
+def render(setting: Mapping[str, Any], results: Any) -> str:
+    cells = results.cells
+    parts = [
+        "# The gateway under load: measured",
+        f"Command: `.venv/bin/{setting['command']}` (from the repository root).  \n"
+        f"Run: {setting['started']}, {setting['machine']}; {setting['packages']}.  \n"
+        f"Store: {setting['store']} (fresh), relay in the gateway process, private RabbitMQ "
+        f"vhost. {setting['applicants']} distinct applicants, a fresh Idempotency-Key on every "
+        f"request. {setting['duration']:.0f} s per cell.  \n"
+        f"Load average (1/5/15 min) before: {setting['load_before']}; after: "
+        f"{setting['load_after']}.",
+        "Everything shares the same 2 vCPUs: the load generator, the gateway (one process, one "
+        "event loop; the relay and status consumer are threads in it), the three sandbox "
+        "registry processes, RabbitMQ, and whatever else runs on the machine. Read req/s as "
+        "ratios between rows of one run, not as capacities.",
+    ]
+    if cells:
+        parts += [
+            "## 1. Per case and concurrency",
+            "`baseline` = wrk `GET /health` on the same gateway process (same app and "
+            "middleware; no store, no registry). `sync` = wrk `POST /v1/requests` "
+            "`possession-list` (civil GetPerson SOAP + cadastre getPossessionList REST, "
+            "concurrently, then the applicant_alive rule, then the request row committed). "
+            "`async` = wrk `POST /v1/requests` `municipal-service-complaint` (request + outbox "
+            "row + idempotency answer in one commit, 202) while the in-process relay publishes "
+            "with confirms. `sync (py)` and `direct (py)` = the Python generator "
+            "(`bench/loadgen.py`, aiohttp + uvloop, closed loop) against the gateway, and with "
+            "the adapters' exact two requests straight at the sandbox. Gateway CPU = the "
+            "gateway process's CPU time during the cell / requests; peak = its VmHWM so far.",
+            table(
+                [
+                    "case",
+                    "conns",
+                    "generator",
+                    "req/s",
+                    "p50 ms",
+                    "p95 ms",
+                    "p99 ms",
+                    "errors",
+                    "gateway CPU µs/req",
+                    "gateway cores",
+                    "gateway peak MiB",
+                ],
+                [
+                    [
+                        c.case,
+                        str(c.concurrency),
+                        c.generator,
+                        _num(c.rate),
+                        _num(c.p50_ms, 2),
+                        _num(c.p95_ms, 2),
+                        _num(c.p99_ms, 2),
+                        f"{c.errors} / {c.requests}",
+                        _num(c.gateway_cpu_us),
+                        _num(c.gateway_cores, 2),
+                        _num(c.gateway_peak_mib),
+                    ]
+                    for c in sorted(cells, key=lambda c: (c.concurrency, c.case))
+                ],
+            ),
+            "### Ratios",
+            "sync / baseline: wrk against wrk. gateway / direct: the Python generator against "
+            "itself (gateway sync route against the same two registry calls made directly).",
+            table(
+                [
+                    "conns",
+                    "sync / baseline (req/s)",
+                    "gateway / direct (req/s)",
+                    "gateway adds at p50 (ms)",
+                    "gateway adds at p99 (ms)",
+                    "p50 gateway / direct",
+                ],
+                ratios(cells),
+            ),
+        ]
+        asyncs = [c for c in cells if c.case == "async"]
+        if asyncs:
+            parts += [
+                "### Async route: accepted against handed off",
+                "Accepted = 202 answers per second during the cell. Published = outbox rows "
+                "confirmed by the broker during the cell. Backlog = outbox depth at the end of "
+                "the cell; drain = seconds until the relay had published it all; end to end = "
+                "accepted / (cell + drain).",
+                table(
+                    [
+                        "conns",
+                        "accepted /s",
+                        "published /s (during)",
+                        "backlog at end",
+                        "drain s",
+                        "end to end /s",
+                    ],
+                    [
+                        [
+                            str(c.concurrency),
+                            _num(c.ok / float(setting["duration"])),
+                            _num(c.extra.get("published_per_s")),
+                            _num(c.extra.get("backlog_at_end")),
+                            _num(c.extra.get("drain_s"), 1),
+                            _num(c.extra.get("handed_off_per_s")),
+                        ]
+                        for c in asyncs
+                    ],
+                ),
+            ]
+    if results.handoffs:
+        parts += [
+            "## 2. Hand-off rate: outbox to broker-confirmed",
+            "The outbox is filled first, then `python -m gateway.relay` processes drain it "
+            "(pipelined confirms, persistent messages, quorum queues); counted from the first "
+            "row confirmed to the last.",
+            table(
+                ["store", "relays", "rows", "seconds", "confirmed hand-offs /s"],
+                [
+                    [r.store, str(r.relays), str(r.rows), f"{r.seconds:.2f}", _num(r.rate)]
+                    for r in results.handoffs
+                ],
+            ),
+        ]
+    if results.loading:
+        parts += [
+            "## 3. Start-up: loading what the gateway checks before it serves",
+            "Medians in a fresh interpreter (`load_catalogue`, `build_routing`: routing.yaml, "
+            "every route checked against the catalogue and the contracts, every WSDL + XSD "
+            "through zeep and lxml, the OpenAPI file with its check).",
+            table(
+                ["what", "cost"],
+                [[name, f"{value:,.2f}"] for name, value in results.loading.items()],
+            ),
+        ]
+    if results.memory:
+        parts += [
+            "## 4. Memory with requests in flight",
+            "The Python generator holds N sync requests open at once (N connections, each "
+            "sending again as soon as it has its answer); the gateway's RSS is sampled every "
+            "50 ms. The registries allow 64 connections each (routing.yaml), so most requests "
+            "wait inside the gateway; those that wait longer than the registry timeout (2 s) "
+            "are answered 503 (`registry.*.unavailable`).",
+            table(
+                [
+                    "in flight",
+                    "RSS idle MiB",
+                    "RSS peak MiB",
+                    "KiB per request in flight",
+                    "answers",
+                    "req/s",
+                    "p50 ms",
+                    "p99 ms",
+                ],
+                [
+                    [
+                        str(m["in_flight"]),
+                        _num(m["idle_mib"]),
+                        _num(m["peak_mib"]),
+                        _num(m["per_request_kib"], 1),
+                        ", ".join(f"{k}: {v}" for k, v in sorted(m["statuses"].items())),
+                        _num(m["rate"]),
+                        _num(m["p50_ms"]),
+                        _num(m["p99_ms"]),
+                    ]
+                    for m in results.memory
+                ],
+            ),
+        ]
+    goal_rows = goals(results)
+    if goal_rows:
+        parts += ["## Goals (issue #8)", table(["goal", "reached", "met"], goal_rows)]
+    if results.notes:
+        parts += ["## Notes", "\n".join(f"- {note}" for note in results.notes)]
+    return "\n\n".join(parts) + "\n"
+
+
+def plot(cells: Sequence[CellLike], path: Path) -> None:
+    """Throughput and p99 latency against concurrency, one line per case."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for case in sorted({c.case for c in cells}):
+        points = sorted((c.concurrency, c.rate, c.p99_ms) for c in cells if c.case == case)
+        levels = [p[0] for p in points]
+        left.plot(levels, [p[1] for p in points], marker="o", label=case)
+        right.plot(levels, [p[2] for p in points], marker="o", label=case)
+    for axis, title, unit in (
+        (left, "throughput", "requests per second"),
+        (right, "p99 latency", "milliseconds"),
+    ):
+        axis.set_xscale("log", base=2)
+        axis.set_yscale("log")
+        axis.set_xlabel("concurrent connections")
+        axis.set_ylabel(unit)
+        axis.set_title(title)
+        axis.grid(True, which="both", alpha=0.3)
+    left.legend()
+    figure.suptitle("eKomunat Gateway on 2 shared vCPUs (bench/gateway_load.py)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
