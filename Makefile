@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test services lint clean
+.PHONY: run test bench services lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP) services
 test: $(STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+bench: $(STAMP) services
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.gateway_load
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

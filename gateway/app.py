@@ -9,11 +9,16 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from gateway.api import catalogue, health, requests
+from gateway.api import catalogue, dashboard, health, ops, requests
+from gateway.api import complaints as complaints_api
+from gateway.api import metrics as metrics_api
+from gateway.api import open311 as open311_api
+from gateway.api.open_data import install_open_data
 from gateway.api.problems import install_problem_handlers
 from gateway.api.request_context import RequestContextMiddleware
 from gateway.bootstrap import Gateway, bootstrap
 from gateway.logging import configure_logging
+from gateway.ops.live_log import attach as attach_live_log
 from gateway.settings import Settings
 
 DESCRIPTION = """\
@@ -37,9 +42,11 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         running = gateway or bootstrap(settings)
+        detach_live_log = attach_live_log(running.live_log, running.metrics)
         try:
             yield {"gateway": running}
         finally:
+            detach_live_log()
             await running.close()
 
     app = FastAPI(
@@ -54,4 +61,11 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     app.include_router(health.router)
     app.include_router(catalogue.router)
     app.include_router(requests.router)
+    app.include_router(complaints_api.router)
+    app.include_router(open311_api.router)
+    app.include_router(ops.session_router)
+    app.include_router(ops.router)
+    app.include_router(metrics_api.router)
+    app.include_router(dashboard.router)
+    install_open_data(app)
     return app

@@ -21,11 +21,21 @@ from adapters.policy import RegistryPolicy
 from adapters.registry import ResilientRegistry, build_registry
 from contracts.catalogue import Catalogue, load_catalogue
 from gateway.access import Client, index_clients
+from gateway.callbacks import CallbackSender
+from gateway.complaints.channel import build_complaints_channel
+from gateway.complaints.desk import ComplaintDesk
 from gateway.intake import Intake
+from gateway.metrics import GatewayMetrics, StateSources
+from gateway.open.channel import OpenDataChannel, build_open_data
+from gateway.ops.dead_letters import DeadLetterDesk
+from gateway.ops.instruments import equip
+from gateway.ops.live_log import LiveLog
+from gateway.relay import Relay
 from gateway.routing.config import RegistryConfig, load_routing_file
 from gateway.routing.engine import RoutingEngine
 from gateway.routing.table import RoutingTable, compile_routing
 from gateway.settings import Settings
+from gateway.status import StatusConsumer
 from gateway.store import Store
 
 log = structlog.get_logger()
@@ -54,6 +64,12 @@ class Gateway:
     clients_by_key_hash: Mapping[str, Client]
     readiness_checks: list[ReadinessCheck] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    metrics: GatewayMetrics = field(default_factory=GatewayMetrics)
+    live_log: LiveLog = field(default_factory=LiveLog)
+    dead_letters: DeadLetterDesk | None = None
+    state_sources: StateSources = field(default_factory=StateSources)
+    complaints: ComplaintDesk | None = None
+    open_data: OpenDataChannel | None = None
 
     async def readiness(self) -> list[ReadinessReport]:
         return [await check() for check in self.readiness_checks]
@@ -98,6 +114,53 @@ def build_routing(
     return table, registries
 
 
+def _start_workers(gateway: Gateway) -> None:
+    """The relay, the status consumer and the callback sender: one thread and one broker
+    connection each, never shared with request handlers (ARCHITECTURE §5)."""
+    settings, store = gateway.settings, gateway.store
+    codes = list(gateway.catalogue.municipality_codes)
+    workers: list[Relay | StatusConsumer | CallbackSender] = []
+    if settings.relay_enabled:
+        desk = gateway.complaints
+        central = [i.id for i in desk.catalogue.central_institutions] if desk else []
+        relay = Relay(
+            store,
+            settings.amqp_url,
+            municipality_codes=codes,
+            central_institutions=central,
+            metrics=gateway.metrics,
+        )
+        workers.append(relay)
+
+        async def broker_ready() -> ReadinessReport:
+            health = await asyncio.to_thread(relay.health)
+            detail = (
+                f"broker {health['broker']}; outbox depth {health['outbox_depth']}, "
+                f"oldest {health['oldest_unpublished_age_s']} s"
+            )
+            if health["broker"] != "connected":
+                detail += "; hand-offs wait in the outbox until the broker is back"
+            # Accepting does not need the broker: the outbox holds what it cannot deliver.
+            return ReadinessReport("broker", True, detail)
+
+        gateway.readiness_checks.append(broker_ready)
+    if settings.status_consumer_enabled:
+        workers.append(
+            StatusConsumer(
+                store, settings.amqp_url, municipality_codes=codes, metrics=gateway.metrics
+            )
+        )
+        workers.append(CallbackSender(store, settings.callback_secret.get_secret_value().encode()))
+    for worker in workers:
+        worker.start()
+
+    async def stop_workers() -> None:
+        for worker in reversed(workers):
+            await asyncio.to_thread(worker.stop)
+
+    gateway.closers.append(stop_workers)
+
+
 def bootstrap(settings: Settings) -> Gateway:
     catalogue = load_catalogue(settings.catalogue_dir)
     table, registries = build_routing(settings, catalogue)
@@ -106,14 +169,18 @@ def bootstrap(settings: Settings) -> Gateway:
             parents=True, exist_ok=True
         )
     store = Store.from_url(settings.database_url)
+    metrics = GatewayMetrics(
+        services=(s.code for s in catalogue.services), municipalities=catalogue.municipality_codes
+    )
     engine = RoutingEngine(
         registries,
         retry_after_s={
             name: max(1, math.ceil(config.breaker.cool_down_s))
             for name, config in table.registries.items()
         },
+        metrics=metrics,
     )
-    intake = Intake(catalogue=catalogue, table=table, engine=engine, store=store)
+    intake = Intake(catalogue=catalogue, table=table, engine=engine, store=store, metrics=metrics)
     gateway = Gateway(
         settings=settings,
         catalogue=catalogue,
@@ -122,7 +189,9 @@ def bootstrap(settings: Settings) -> Gateway:
         store=store,
         intake=intake,
         clients_by_key_hash=index_clients(table.clients),
+        metrics=metrics,
     )
+    equip(gateway)
     log.info(
         "gateway.started",
         services=len(catalogue.services),
@@ -157,4 +226,22 @@ def bootstrap(settings: Settings) -> Gateway:
 
     gateway.readiness_checks += [catalogue_ready, store_ready, registries_ready]
     gateway.closers += [close_store, close_registries]
+    complaints = build_complaints_channel(settings, catalogue, store)
+    gateway.complaints = complaints.desk
+    _start_workers(gateway)
+
+    async def complaints_ready() -> ReadinessReport:
+        return ReadinessReport("complaints", *complaints.readiness())
+
+    gateway.readiness_checks.append(complaints_ready)
+    gateway.closers.append(complaints.close)
+
+    open_data = build_open_data(settings, catalogue, table, store, policy_of=policy_of)
+    gateway.open_data = open_data
+
+    async def open_data_ready() -> ReadinessReport:
+        return ReadinessReport("open_data", *open_data.readiness())
+
+    gateway.readiness_checks.append(open_data_ready)
+    gateway.closers.append(open_data.close)
     return gateway

@@ -2,6 +2,8 @@
 
 Sub-commands: ``serve`` (the HTTP gateway), ``demo`` (the gateway with its sandbox
 registries, requests flowing end to end), ``sandbox`` (the registry simulators alone),
+``relay`` (the outbox relay alone), ``backoffice`` (a sandbox municipal back-office),
+``topology`` (print or apply the RabbitMQ topology; per-municipality broker users),
 ``catalogue check`` and ``routes check`` (refuse a broken file, naming file, line and key).
 """
 
@@ -94,6 +96,68 @@ def _sandbox(args: argparse.Namespace) -> int:
     return int(sandbox_main(args.rest) or 0)
 
 
+def _logs(args: argparse.Namespace) -> int:
+    from gateway.ops.log_follow import LogFilter, run
+
+    log_filter = LogFilter(
+        request_id=args.request_id,
+        service=args.service,
+        municipality=args.municipality,
+        outcome=args.outcome,
+        hop=args.hop,
+        everything=args.all,
+    )
+    return run(args.source, log_filter, follow=args.follow, colour_choice=args.color)
+
+
+def _topology(args: argparse.Namespace) -> int:
+    import os
+
+    from adapters.amqp.topology import (
+        apply_commands,
+        apply_topology,
+        describe,
+        municipality_user_commands,
+    )
+    from contracts.catalogue import load_catalogue
+
+    settings = Settings()
+    codes = load_catalogue(settings.catalogue_dir).municipality_codes
+    if args.action == "print":
+        sys.stdout.write(describe(codes))
+    elif args.action == "apply":
+        apply_topology(settings.amqp_url, codes)
+        sys.stdout.write(f"topology applied for {len(codes)} municipalities\n")
+    else:
+        password = os.environ.get("GATEWAY_MUNICIPALITY_PASSWORD")
+        commands = municipality_user_commands(args.municipality, password or "<password>")
+        if args.apply:
+            if not password:
+                sys.stderr.write("set GATEWAY_MUNICIPALITY_PASSWORD to apply\n")
+                return 1
+            apply_commands(commands)
+            sys.stdout.write(f"broker user for municipality {args.municipality} applied\n")
+        else:
+            sys.stdout.write("".join(" ".join(command) + "\n" for command in commands))
+    return 0
+
+
+def _relay(args: argparse.Namespace) -> int:
+    from contracts.catalogue import load_catalogue
+    from gateway.relay import main as relay_main
+
+    codes = ",".join(load_catalogue(Settings().catalogue_dir).municipality_codes)
+    relay_main(["--municipalities", codes, *args.rest])
+    return 0
+
+
+def _backoffice(args: argparse.Namespace) -> int:
+    from sandbox.backoffice import main as backoffice_main
+
+    backoffice_main(args.rest)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ekomunat-gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -121,6 +185,45 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="check routing.yaml against the catalogue and contracts; print the table"
     )
     routes_check.set_defaults(handler=_routes_check)
+
+    logs = commands.add_parser(
+        "logs", help="read or follow the JSON routing log as readable, coloured lines"
+    )
+    logs.add_argument("source", nargs="?", default="-", help="log file, or - for stdin")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep reading as it grows")
+    logs.add_argument("--request-id", help="the gateway's or the HTTP exchange's request id")
+    logs.add_argument("--service", help="service code")
+    logs.add_argument("--municipality", help="KAS code, 01-38")
+    logs.add_argument("--outcome", help="found, refused, accepted, dead_lettered, …")
+    logs.add_argument("--hop", help="received, validated, registry_call, rule, published, …")
+    logs.add_argument("--all", action="store_true", help="every line, not only hops")
+    logs.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    logs.set_defaults(handler=_logs)
+
+    topology = commands.add_parser("topology", help="the RabbitMQ topology: print or apply")
+    topology_commands = topology.add_subparsers(dest="action", required=True)
+    topology_commands.add_parser("print", help="print exchanges, queues and bindings")
+    topology_commands.add_parser("apply", help="declare them on GATEWAY_AMQP_URL (idempotent)")
+    users = topology_commands.add_parser(
+        "user", help="rabbitmqctl commands for one municipality's own broker user"
+    )
+    users.add_argument("municipality", help="KAS code, 01-38")
+    users.add_argument(
+        "--apply", action="store_true", help="run them (password: GATEWAY_MUNICIPALITY_PASSWORD)"
+    )
+    topology.set_defaults(handler=_topology)
+
+    relay = commands.add_parser(
+        "relay", help="run the outbox relay alone (arguments go to gateway.relay)"
+    )
+    relay.add_argument("rest", nargs=argparse.REMAINDER)
+    relay.set_defaults(handler=_relay)
+
+    backoffice = commands.add_parser(
+        "backoffice", help="run the sandbox municipal back-office (e.g. --municipality 19)"
+    )
+    backoffice.add_argument("rest", nargs=argparse.REMAINDER)
+    backoffice.set_defaults(handler=_backoffice)
 
     sandbox = commands.add_parser(
         "sandbox", help="run the sandbox registries (arguments go to the sandbox launcher)"

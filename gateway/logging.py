@@ -19,11 +19,20 @@ from structlog.tracebacks import ExceptionDictTransformer
 
 from gateway.settings import LogFormat, Settings
 
-PERSONAL_NUMBER = re.compile(r"(?<![0-9])[0-9]{10}(?![0-9])")
+# Request and message ids (UUIDs, with or without dashes) are matched first and kept whole:
+# a run of ten digits inside one is part of an id, and masking it would break the very
+# correlation the log exists for.
+PERSONAL_NUMBER = re.compile(
+    r"(?P<id>(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+    r"[0-9A-Fa-f]{12}|[0-9a-f]{32})(?![0-9A-Fa-f]))"
+    r"|(?<![0-9])[0-9]{10}(?![0-9])"
+)
 
 
 def mask_personal_number(match: re.Match[str]) -> str:
     """Keep the last two digits so operators can tell records apart, hide the rest."""
+    if match.group("id"):
+        return match.group(0)
     digits = match.group(0)
     return "*" * 8 + digits[-2:]
 

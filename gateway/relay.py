@@ -26,14 +26,14 @@ import signal
 import socket
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
 
 from adapters.amqp import connection_parameters
 from adapters.amqp.publisher import MAX_WINDOW, ConfirmingPublisher, Outgoing
-from adapters.amqp.topology import QueueType, TopologyNames, declarer
+from adapters.amqp.topology import QueueType, TopologyNames, complaint_declarer
 from contracts.messages import HANDOFF_SCHEMA_NAME
 from gateway.logging import configure_logging
 from gateway.metrics import GatewayMetrics
@@ -44,6 +44,15 @@ from gateway.store.clock import utc_now
 log = structlog.get_logger()
 
 HANDOFF_TYPE = f"{HANDOFF_SCHEMA_NAME}.v1"
+
+
+def message_type(headers: Mapping[str, Any]) -> str:
+    """The AMQP ``type`` of an outbox row: its own contract and version (applications and
+    complaints share the outbox), so a back-office can tell them apart without the body."""
+    schema, version = headers.get("schema"), headers.get("schema_version")
+    if schema and version:
+        return f"{schema}.v{version}"
+    return HANDOFF_TYPE
 
 
 def default_relay_name() -> str:
@@ -64,6 +73,7 @@ class Relay:
         lease_s: float = 60.0,
         names: TopologyNames | None = None,
         municipality_codes: Sequence[str] | None = None,
+        central_institutions: Sequence[str] = (),
         queue_type: QueueType = "quorum",
         idle_poll_s: float = 0.05,
         max_backoff_s: float = 15.0,
@@ -83,11 +93,13 @@ class Relay:
         self._stopping = False
         self._published = 0
         self._thread: threading.Thread | None = None
-        declare_topology = (
-            declarer(municipality_codes, names=self._names, queue_type=queue_type)
-            if municipality_codes is not None
-            else None
-        )
+        declare_topology = None
+        if municipality_codes is not None:
+            # With the central institutions' queues too: a complaint for a central body must
+            # find its queue even when no complaint consumer runs in this process.
+            declare_topology = complaint_declarer(
+                municipality_codes, central_institutions, names=self._names, queue_type=queue_type
+            )
 
         self._publisher = ConfirmingPublisher(
             connection_parameters(amqp_url, name=self.name),
@@ -191,7 +203,7 @@ class Relay:
             message_id=row.message_id,
             correlation_id=row.request_id,
             headers=row.headers,
-            type=HANDOFF_TYPE,
+            type=message_type(row.headers),
         )
 
     def _give_back_claims(self) -> None:

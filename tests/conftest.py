@@ -5,4 +5,6 @@ pytest_plugins = [
     "tests.fixtures.broker",
     "tests.fixtures.database",
     "tests.fixtures.gateway",
+    "tests.fixtures.complaints",
+    "tests.fixtures.open_data",
 ]

@@ -54,7 +54,15 @@ def test_the_shipped_routing_file_covers_every_service(catalogue):
     table, registries = check(catalogue, ROUTING)
 
     assert {service for service, _ in table.routes} == {s.code for s in catalogue.services}
-    assert set(registries) == {"civil", "business", "cadastre"}
+    assert set(registries) == {
+        "civil",
+        "business",
+        "cadastre",
+        "treasury",
+        "procurement",
+        "urban_planning",
+        "ministry_permits",
+    }
 
 
 def test_the_cli_prints_the_routing_table():
@@ -67,7 +75,7 @@ def test_the_cli_prints_the_routing_table():
     )
 
     assert result.returncode == 0, result.stderr
-    assert "routing ok: 50 routes over 3 registries" in result.stdout
+    assert "routing ok: 50 routes over 7 registries" in result.stdout
     assert re.search(r"birth-certificate\s+all\s+sync\s+person=civil\.GetPerson", result.stdout)
 
 

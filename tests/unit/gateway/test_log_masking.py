@@ -25,3 +25,18 @@ def test_a_personal_number_is_masked_anywhere_in_an_event():
 def test_longer_digit_runs_are_not_mistaken_for_personal_numbers():
     assert mask_text("order 123456789012") == "order 123456789012"
     assert mask_text("nui 810123456") == "nui 810123456"
+
+
+def test_ids_that_happen_to_hold_ten_digits_stay_whole():
+    dashed = "bcf0e27c-b932-447b-8c51-af1234567899"
+    plain = "08f02a4d26fe4f3a8a8c8621234567892"[:32]
+
+    assert mask_text(f"request {dashed} done") == f"request {dashed} done"
+    assert mask_text(plain) == plain
+
+
+def test_a_personal_number_next_to_an_id_is_still_masked():
+    dashed = "bcf0e27c-b932-447b-8c51-af1234567899"
+
+    assert mask_text(f"{dashed} 1234567892") == f"{dashed} ********92"
+    assert mask_text(f"{dashed}:1234567892") == f"{dashed}:********92"
