@@ -17,7 +17,6 @@ then absent and ``anonymous`` is true.
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -26,6 +25,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from contracts.messages import published_schema, write_schema_files
 from contracts.records import MunicipalityCode
 
 COMPLAINT_HANDOFF_SCHEMA_NAME = "ekomunat.complaint-handoff"
@@ -241,23 +241,13 @@ class ComplaintStatusUpdate(_Message):
         return f"{routing_prefix_of(self.institution)}.complaint.{self.status}"
 
 
-def _schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
-    schema = model.model_json_schema(mode="validation")
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"https://ekomunat.rks-gov.net/schemas/{name}-v1.json",
-        **schema,
-        "title": title,
-    }
-
-
 def json_schemas() -> dict[str, dict[str, Any]]:
     """The published schemas by file name, generated from the models above."""
     return {
-        "complaint-handoff-v1.json": _schema(
+        "complaint-handoff-v1.json": published_schema(
             ComplaintHandoff, "complaint-handoff", "eKomunat complaint hand-off v1"
         ),
-        "complaint-status-update-v1.json": _schema(
+        "complaint-status-update-v1.json": published_schema(
             ComplaintStatusUpdate,
             "complaint-status-update",
             "eKomunat complaint status update v1",
@@ -265,19 +255,9 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     }
 
 
-def render_schema(schema: dict[str, Any]) -> str:
-    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-
-
 def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
     """Regenerate the JSON Schema files; run after changing a model, then review the diff."""
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for file_name, schema in json_schemas().items():
-        path = directory / file_name
-        path.write_text(render_schema(schema), encoding="utf-8")
-        written.append(path)
-    return written
+    return write_schema_files(json_schemas(), directory)
 
 
 if __name__ == "__main__":

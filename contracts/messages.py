@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -193,7 +194,8 @@ class StatusUpdate(_Message):
         return f"{self.municipality}.{self.status}"
 
 
-def _schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
+def published_schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
+    """A model's JSON Schema as published beside it (2020-12, a stable ``$id``)."""
     schema = model.model_json_schema(mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -206,8 +208,10 @@ def _schema(model: type[BaseModel], name: str, title: str) -> dict[str, Any]:
 def json_schemas() -> dict[str, dict[str, Any]]:
     """The published schemas by file name, generated from the models above."""
     return {
-        "handoff-v1.json": _schema(HandoffMessage, "handoff", "eKomunat hand-off message v1"),
-        "status-update-v1.json": _schema(
+        "handoff-v1.json": published_schema(
+            HandoffMessage, "handoff", "eKomunat hand-off message v1"
+        ),
+        "status-update-v1.json": published_schema(
             StatusUpdate, "status-update", "eKomunat status update v1"
         ),
     }
@@ -219,9 +223,13 @@ def render_schema(schema: dict[str, Any]) -> str:
 
 def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
     """Regenerate the JSON Schema files; run after changing a model, then review the diff."""
+    return write_schema_files(json_schemas(), directory)
+
+
+def write_schema_files(schemas: Mapping[str, dict[str, Any]], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for file_name, schema in json_schemas().items():
+    for file_name, schema in schemas.items():
         path = directory / file_name
         path.write_text(render_schema(schema), encoding="utf-8")
         written.append(path)

@@ -20,8 +20,8 @@ from contracts.complaint_messages import (
     ComplaintStatusUpdate,
     is_legal_complaint_transition,
     json_schemas,
-    render_schema,
 )
+from contracts.messages import render_schema
 
 
 @pytest.mark.parametrize("file_name", sorted(json_schemas()))
