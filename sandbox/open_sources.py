@@ -8,10 +8,7 @@ malformed answers. Each also serves its OpenAPI file at ``/openapi.yaml`` and ha
 under ``/_sandbox/<source>/`` that tests use to make the data move.
 """
 
-import asyncio
 import json
-import os
-import signal
 from collections.abc import Callable
 from multiprocessing.queues import Queue
 from typing import Any
@@ -34,7 +31,7 @@ from sandbox.open_answers import unavailable
 from sandbox.open_seed import OpenSeed, build_open_seed
 from sandbox.procurement import Procurement
 from sandbox.seed import build_seed
-from sandbox.server import PARENT_CHECK_SECONDS, RegistryServer, ServerAddress
+from sandbox.server import RegistryServer, ServerAddress, run_child, serve_until_stopped
 from sandbox.treasury import Treasury
 from sandbox.urban_planning import UrbanPlanning
 
@@ -166,37 +163,6 @@ def build_open_source_app(
     return app, control
 
 
-async def _serve(
-    name: str,
-    host: str,
-    port: int,
-    admin_port: int,
-    seed: int,
-    persons: int,
-    knobs: FaultKnobs,
-    report: "Queue[Any]",
-) -> None:
-    data = build_open_seed(build_seed(seed=seed, persons=persons))
-    app, control = build_open_source_app(name, data, knobs)
-    server = RegistryServer(app, control, host, port, admin_port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    address = await server.start()
-    report.put(("ready", address))
-    parent = os.getppid()
-    try:
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), PARENT_CHECK_SECONDS)
-            except TimeoutError:
-                if os.getppid() != parent:
-                    break
-    finally:
-        await server.stop()
-
-
 def run_open_source_process(
     name: str,
     host: str,
@@ -208,12 +174,10 @@ def run_open_source_process(
     report: "Queue[Any]",
 ) -> None:
     """Entry point of a source's child process: serve until SIGTERM/SIGINT or orphaned."""
-    try:
-        parsed = FaultKnobs.model_validate(knobs)
-        asyncio.run(_serve(name, host, port, admin_port, seed, persons, parsed, report))
-    except OSError as exc:
-        report.put(("error", name, f"{type(exc).__name__}: {exc}"))
-    except ValueError as exc:
-        report.put(("error", name, str(exc)))
-    except KeyboardInterrupt:
-        return  # Ctrl-C reached the child before its own signal handlers were installed
+
+    async def serve(parsed: FaultKnobs) -> None:
+        data = build_open_seed(build_seed(seed=seed, persons=persons))
+        app, control = build_open_source_app(name, data, parsed)
+        await serve_until_stopped(RegistryServer(app, control, host, port, admin_port), report)
+
+    run_child(name, knobs, report, serve)

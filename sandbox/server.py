@@ -9,6 +9,7 @@ listening again on the same port when the knob is turned back.
 import asyncio
 import os
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from typing import Any
@@ -79,18 +80,12 @@ def _bound_port(runner: web.AppRunner) -> int:
     return int(runner.addresses[0][1])
 
 
-async def _serve(
-    registry: str,
-    host: str,
-    port: int,
-    admin_port: int,
-    seed: int,
-    persons: int,
-    knobs: FaultKnobs,
-    report: "Queue[Any]",
-) -> None:
-    app, control = build_registry_app(registry, build_seed(seed=seed, persons=persons), knobs)
-    server = RegistryServer(app, control, host, port, admin_port)
+async def serve_until_stopped(server: RegistryServer, report: "Queue[Any]") -> None:
+    """Start ``server``, report where it listens, and serve until SIGTERM/SIGINT or orphaned.
+
+    A child whose launcher died (its parent changed) stops by itself, so a killed test run
+    leaves no server holding a port.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -109,6 +104,24 @@ async def _serve(
         await server.stop()
 
 
+def run_child(
+    name: str,
+    knobs: dict[str, Any],
+    report: "Queue[Any]",
+    serve: Callable[[FaultKnobs], Awaitable[None]],
+) -> None:
+    """The body of a server's child process: parse the knobs, serve, report start failures."""
+    try:
+        parsed = FaultKnobs.model_validate(knobs)
+        asyncio.run(serve(parsed))
+    except OSError as exc:
+        report.put(("error", name, f"{type(exc).__name__}: {exc}"))
+    except ValueError as exc:
+        report.put(("error", name, str(exc)))
+    except KeyboardInterrupt:
+        return  # Ctrl-C reached the child before its own signal handlers were installed
+
+
 def run_server_process(
     registry: str,
     host: str,
@@ -120,12 +133,10 @@ def run_server_process(
     report: "Queue[Any]",
 ) -> None:
     """Entry point of a registry's child process: serve until SIGTERM/SIGINT or orphaned."""
-    try:
-        parsed = FaultKnobs.model_validate(knobs)
-        asyncio.run(_serve(registry, host, port, admin_port, seed, persons, parsed, report))
-    except OSError as exc:
-        report.put(("error", registry, f"{type(exc).__name__}: {exc}"))
-    except ValueError as exc:
-        report.put(("error", registry, str(exc)))
-    except KeyboardInterrupt:
-        return  # Ctrl-C reached the child before its own signal handlers were installed
+
+    async def serve(parsed: FaultKnobs) -> None:
+        data = build_seed(seed=seed, persons=persons)
+        app, control = build_registry_app(registry, data, parsed)
+        await serve_until_stopped(RegistryServer(app, control, host, port, admin_port), report)
+
+    run_child(registry, knobs, report, serve)
