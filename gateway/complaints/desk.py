@@ -248,6 +248,18 @@ class ComplaintDesk:
 
         return await asyncio.to_thread(check)
 
+    def overdue_by_category(self) -> dict[str, int]:
+        """Open311 complaints past their deadline and unanswered, per category (for metrics).
+
+        The same rule as the open-data statistics, read synchronously at scrape time.
+        """
+        with self.unit_of_work(read_only=True) as uow:
+            rows = uow.complaints.stats_rows()
+        counts: dict[str, int] = {}
+        for line in compute(rows, now=self._clock(), catalogue=self.catalogue, language="en"):
+            counts[line.category] = counts.get(line.category, 0) + line.overdue
+        return counts
+
     async def stats(
         self,
         *,

@@ -8,6 +8,7 @@ first use.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from gateway.metrics import StateCollector, StateSources
@@ -16,6 +17,16 @@ from gateway.ops.queries import complaint_deadlines, outbox_backlog, overdue_cou
 
 if TYPE_CHECKING:
     from gateway.bootstrap import Gateway
+
+
+def _overdue(gateway: Gateway, deadlines: Mapping[str, int]) -> dict[str, int]:
+    """Complaint services of the catalogue by service code, Open311 complaints as
+    ``open311.<category>``: both are complaints a citizen is waiting on past the deadline."""
+    counts = overdue_counts(gateway.store, deadlines)
+    if gateway.complaints is not None:
+        for category, late in gateway.complaints.overdue_by_category().items():
+            counts[f"open311.{category}"] = late
+    return counts
 
 
 def equip(gateway: Gateway) -> None:
@@ -33,7 +44,7 @@ def equip(gateway: Gateway) -> None:
         breakers=lambda: {name: r.breaker_state() for name, r in gateway.registries.items()},
         outbox=lambda: outbox_backlog(store),
         dead_letters=dead_letters,
-        complaints_overdue=lambda: overdue_counts(store, deadlines),
+        complaints_overdue=lambda: _overdue(gateway, deadlines),
     )
     gateway.metrics.registry.register(StateCollector(gateway.state_sources))
 

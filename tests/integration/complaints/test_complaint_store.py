@@ -3,6 +3,7 @@ token lookups by hash, legal moves only, and the times the statistics are built 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -11,10 +12,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from contracts.complaint_messages import ComplaintStatus
-from gateway.complaints.desk import token_hash
+from gateway.complaints.desk import ComplaintDesk, token_hash
 from gateway.store import IllegalTransition, OutboxKind, Store
 from gateway.store.complaints import ComplaintUnitOfWork, NewComplaint
 from gateway.store.tables import metadata
+from tests.integration.complaints.builders import COMPLAINTS, desk_on, submission
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -140,3 +142,20 @@ def test_search_filters_and_orders_newest_first(store: Store) -> None:
         assert closed == []
         by_id = uow.complaints.search(ids=[elsewhere.id], municipality="19")
         assert [r.id for r in by_id] == [elsewhere.id]
+
+
+def test_open311_complaints_past_their_deadline_are_counted_for_the_metrics(store: Store) -> None:
+    """The overdue gauge (/metrics) counts a complaint the desk took in and nobody answered."""
+    desk = desk_on(store)
+    asyncio.run(desk.submit("complaints-app", submission("road-damage")))
+    deadline_days = COMPLAINTS.category("road-damage").answer_days
+    later = ComplaintDesk(
+        catalogue=desk.catalogue,
+        boundaries=desk.boundaries,
+        gazetteer=desk.gazetteer,
+        store=store,
+        clock=lambda: datetime.now(UTC) + timedelta(days=deadline_days + 30),
+    )
+
+    assert desk.overdue_by_category() == {"road-damage": 0}
+    assert later.overdue_by_category() == {"road-damage": 1}
