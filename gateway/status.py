@@ -17,7 +17,6 @@ the callback row is written in the same transaction as the status change.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,7 +41,7 @@ _COUNTED_AS = {
 }
 
 
-def _validation_summary(error: ValidationError) -> str:
+def validation_summary(error: ValidationError) -> str:
     """Which fields failed and why, without echoing the values (they may be personal)."""
     parts = [
         f"{'.'.join(str(item) for item in detail['loc']) or '<root>'}: {detail['msg']}"
@@ -72,7 +71,6 @@ class StatusConsumer:
         self._store = store
         self._names = names or TopologyNames()
         self._require_verified_sender = require_verified_sender
-        self._thread: threading.Thread | None = None
         declare_topology = (
             declarer(municipality_codes, names=self._names, queue_type=queue_type)
             if municipality_codes is not None
@@ -92,24 +90,16 @@ class StatusConsumer:
         )
 
     def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("the status consumer is already running")
-        self._thread = threading.Thread(
-            target=self.run_forever, name="status-consumer", daemon=True
-        )
-        self._thread.start()
+        self._consumer.start("status-consumer")
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._consumer.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._consumer.stop(timeout)
 
     def run_forever(self) -> None:
         self._consumer.run()
 
     def health(self) -> dict[str, Any]:
-        return {"broker": "connected" if self._consumer.connected else "unreachable"}
+        return dict(self._consumer.health())
 
     def _counted_handle(self, delivery: Delivery) -> Outcome:
         """``handle``, counted by verdict (a raising handler is retried by the consumer)."""
@@ -130,7 +120,7 @@ class StatusConsumer:
         try:
             update = StatusUpdate.model_validate_json(delivery.body)
         except ValidationError as exc:
-            return self._reject(delivery, f"status.invalid_message: {_validation_summary(exc)}")
+            return self._reject(delivery, f"status.invalid_message: {validation_summary(exc)}")
 
         verified = self._names.municipality_of_user(delivery.user_id)
         if verified is not None and verified != update.municipality:

@@ -108,10 +108,28 @@ class QueueConsumer:
         self._name = name
         self._stop = threading.Event()
         self._connected = False
+        self._thread: threading.Thread | None = None
 
     @property
     def connected(self) -> bool:
         return self._connected
+
+    def start(self, thread_name: str) -> None:
+        """Consume in a thread of its own: the connection never leaves that thread."""
+        if self._thread is not None:
+            raise RuntimeError(f"consumer {self._name} is already running")
+        self._thread = threading.Thread(target=self.run, name=thread_name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.request_stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def health(self) -> dict[str, str]:
+        """For readiness checks: is the broker reachable from this consumer now."""
+        return {"broker": "connected" if self._connected else "unreachable"}
 
     def request_stop(self) -> None:
         """Thread-safe; the consuming thread notices within ``poll_s``."""

@@ -18,7 +18,6 @@ machinery as the application status consumer, on its own queue.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,19 +32,11 @@ from contracts.complaint_messages import (
     is_legal_complaint_transition,
     routing_prefix_of,
 )
+from gateway.status import validation_summary
 from gateway.store import Store, StoreConflict
 from gateway.store.complaints import ComplaintUnitOfWork
 
 log = structlog.get_logger()
-
-
-def _validation_summary(error: ValidationError) -> str:
-    """Which fields failed and why, without echoing the values."""
-    parts = [
-        f"{'.'.join(str(item) for item in detail['loc']) or '<root>'}: {detail['msg']}"
-        for detail in error.errors(include_input=False, include_url=False)[:5]
-    ]
-    return "; ".join(parts)
 
 
 class ComplaintStatusConsumer:
@@ -69,7 +60,6 @@ class ComplaintStatusConsumer:
         self._names = names or TopologyNames()
         self._complaint_names = ComplaintNames(self._names)
         self._require_verified_sender = require_verified_sender
-        self._thread: threading.Thread | None = None
         declare = (
             complaint_declarer(
                 municipality_codes,
@@ -93,25 +83,17 @@ class ComplaintStatusConsumer:
         )
 
     def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("the complaint status consumer is already running")
-        self._thread = threading.Thread(
-            target=self._consumer.run, name="complaint-status-consumer", daemon=True
-        )
-        self._thread.start()
+        self._consumer.start("complaint-status-consumer")
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._consumer.request_stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        self._consumer.stop(timeout)
 
     @property
     def connected(self) -> bool:
         return self._consumer.connected
 
     def health(self) -> dict[str, Any]:
-        return {"broker": "connected" if self._consumer.connected else "unreachable"}
+        return dict(self._consumer.health())
 
     def handle(self, delivery: Delivery) -> Outcome:
         """Check one status update and record it; the verdict tells the consumer what to do."""
@@ -119,7 +101,7 @@ class ComplaintStatusConsumer:
             update = ComplaintStatusUpdate.model_validate_json(delivery.body)
         except ValidationError as exc:
             return self._reject(
-                delivery, f"complaint.status.invalid_message: {_validation_summary(exc)}"
+                delivery, f"complaint.status.invalid_message: {validation_summary(exc)}"
             )
 
         speaker = self._complaint_names.routing_prefix_of_user(delivery.user_id)
