@@ -18,7 +18,7 @@ from gateway.api.problems import Problem
 log = structlog.get_logger()
 
 
-def authenticate(request: Request, gateway: GatewayDep) -> Client:
+async def authenticate(request: Request, gateway: GatewayDep) -> Client:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     client = None
     if scheme.lower() == "bearer" and key.strip():

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from gateway.api.deps import get_gateway
+from gateway.api.deps import gateway_of
 from gateway.api.language import negotiate
 from gateway.api.problems import Problem, problem_responses
 from gateway.complaints.desk import ComplaintDesk
@@ -78,7 +78,7 @@ class ComplaintView(BaseModel):
 
 
 def _desk(request: Request) -> ComplaintDesk:
-    desk = getattr(get_gateway(request), "complaints", None)
+    desk = getattr(gateway_of(request), "complaints", None)
     if desk is None:
         raise Problem("internal.error")
     return desk

@@ -32,7 +32,7 @@ class Readiness(BaseModel):
 
 
 @router.get("/health", response_model=Health)
-def health() -> Health:
+async def health() -> Health:
     """The process answers."""
     return Health(status="ok")
 

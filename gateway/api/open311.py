@@ -40,7 +40,7 @@ from contracts.catalogue import DisplayLanguage
 from contracts.complaint_messages import ComplaintStatus
 from contracts.complaints.catalogue import Attribute, ComplaintCategory
 from gateway.access import hash_key
-from gateway.api.deps import get_gateway
+from gateway.api.deps import gateway_of
 from gateway.api.language import negotiate
 from gateway.complaints.desk import ComplaintDesk, ComplaintQuery
 from gateway.complaints.open311_documents import MEDIA_TYPES, Format, as_format, render
@@ -178,7 +178,7 @@ router = APIRouter(prefix="/open311", tags=["open311"], route_class=Open311Route
 
 
 def _desk(request: Request) -> ComplaintDesk:
-    desk = getattr(get_gateway(request), "complaints", None)
+    desk = getattr(gateway_of(request), "complaints", None)
     if desk is None:
         raise RuntimeError("the complaints desk is not configured")
     return desk
@@ -361,7 +361,7 @@ def _reporter(request: Request, api_key: str | None) -> str:
     if not api_key:
         log.warning("open311.auth_refused", reason="missing")
         raise ComplaintRefused.of("complaint.api_key.missing")
-    client = get_gateway(request).clients_by_key_hash.get(hash_key(api_key.strip()))
+    client = gateway_of(request).clients_by_key_hash.get(hash_key(api_key.strip()))
     if client is None or not client.has_role(REPORTER_ROLE):
         log.warning("open311.auth_refused", reason="invalid")
         raise ComplaintRefused.of("complaint.api_key.invalid")

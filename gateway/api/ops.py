@@ -61,7 +61,7 @@ def _bearer(request: Request) -> str:
     return key.strip() if scheme.lower() == "bearer" else ""
 
 
-def operator(request: Request, gateway: GatewayDep) -> Client:
+async def operator(request: Request, gateway: GatewayDep) -> Client:
     """The calling operator, by bearer key or session cookie; 401 or 403 otherwise."""
     key = _bearer(request)
     by_cookie = not key
