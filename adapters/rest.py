@@ -2,10 +2,10 @@
 
 At start-up ``RestContract.load`` reads the OpenAPI file once, checks it, and keeps per
 ``operationId`` the method, the path template, the path parameters with their patterns and a
-compiled validator for the 200 answer. Per call, arguments are checked against their patterns
-before anything is sent (a value can never reshape the path), the answer must be JSON of the
-declared schema, and problem documents are read only for their status: the registry's own
-wording never travels further.
+compiled validator for the 200 answer (``contracts.compiled_schema``). Per call, arguments
+are checked against their patterns before anything is sent (a value can never reshape the
+path), the answer must be JSON of the declared schema, and problem documents are read only
+for their status: the registry's own wording never travels further.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from adapters.errors import (
 )
 from adapters.operations import ContractError, OperationSpec, RecordMapper, check_arguments
 from adapters.transport import RegistryTransport
+from contracts.compiled_schema import CompiledSchema
 
 JsonObject = Mapping[str, Any]
 _PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
@@ -49,7 +50,7 @@ class RestOperation:
     path: str
     parameters: tuple[str, ...]
     patterns: Mapping[str, re.Pattern[str]]
-    answer: Draft4Validator
+    answer: CompiledSchema
 
 
 class RestContract:
@@ -142,7 +143,7 @@ def _describe(
         path=path,
         parameters=template_names,
         patterns=patterns,
-        answer=Draft4Validator(schema),
+        answer=CompiledSchema(schema, draft=Draft4Validator),
     )
 
 

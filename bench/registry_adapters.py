@@ -45,6 +45,7 @@ import structlog
 import uvloop
 import xmlschema
 import yaml
+from jsonschema import Draft4Validator
 from lxml import etree
 from zeep import Client, Settings
 from zeep.transports import Transport
@@ -378,7 +379,8 @@ def bench_offline(
     document = json.loads(parcel)
     zone, number = document["cadastralZone"], document["parcelNumber"]
     validator = RestContract.load(CADASTRE_OPENAPI).operations["getParcel"].answer
-    assert validator.is_valid(document)
+    interpreted = Draft4Validator(validator.schema)
+    assert validator.compiled and validator.is_valid(document) and interpreted.is_valid(document)
 
     def rest() -> object:
         return loop.run_until_complete(
@@ -407,8 +409,12 @@ def bench_offline(
         ),
         ("REST getParcel: JSON + schema check + map (ours)", cpu_per_call_us(rest, calls)),
         (
-            "JSON schema check alone: jsonschema Draft4Validator",
+            "JSON schema check alone: compiled by fastjsonschema (ours)",
             cpu_per_call_us(lambda: validator.is_valid(document), calls),
+        ),
+        (
+            "JSON schema check alone: jsonschema Draft4Validator",
+            cpu_per_call_us(lambda: interpreted.is_valid(document), calls),
         ),
     ]
     loop.close()
@@ -714,6 +720,7 @@ def conclusions(cpu: Mapping[str, float], facts: Mapping[str, float]) -> list[st
     tenacity = cpu["SOAP + breaker + log, every call inside tenacity's AsyncRetrying"]
     rest = cpu["REST getParcel: JSON + schema check + map (ours)"]
     schema = cpu["JSON schema check alone: jsonschema Draft4Validator"]
+    compiled = cpu["JSON schema check alone: compiled by fastjsonschema (ours)"]
     f = facts
     own_low = f["call_cpu_min"] - f["floor_cpu_max"]
     own_high = f["call_cpu_max"] - f["floor_cpu_min"]
@@ -731,8 +738,9 @@ def conclusions(cpu: Mapping[str, float], facts: Mapping[str, float]) -> list[st
         f"{tenacity - wrapped:.0f} µs more per call than entering it only after a first "
         f"failure ({tenacity:.0f} against {wrapped:.0f} µs); the adapters do the latter, "
         "with the same stop, wait and retry rules.",
-        f"- REST: the jsonschema check is {schema / rest:.0%} of the cadastre path's CPU "
-        f"({schema:.0f} of {rest:.0f} µs); a compiled validator is the next saving if needed.",
+        f"- REST: the answer's schema check compiled by fastjsonschema costs {compiled:.1f} µs, "
+        f"{schema / compiled:.0f}x cheaper than jsonschema interpreting it ({schema:.0f} µs); "
+        f"the whole cadastre path (JSON, check, mapping) is {rest:.0f} µs.",
         f"- Per call against the sandbox, one at a time: p50 {f['call_p50_min']:.2f} to "
         f"{f['call_p50_max']:.2f} ms, worst p99 {f['call_p99_max']:.2f} ms; gateway CPU "
         f"{f['call_cpu_min']:.0f} to {f['call_cpu_max']:.0f} µs per call against "

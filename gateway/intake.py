@@ -9,7 +9,6 @@ Only after that commit does the portal hear 200 or 202, so nothing answered is e
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import time
@@ -25,6 +24,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError as SchemaViolation
 
 from contracts.catalogue import Catalogue, Mode, Service
+from contracts.compiled_schema import CompiledSchema
 from contracts.messages import Applicant, HandoffMessage, RegistryRecord, RequestStatus
 from gateway.metrics import GatewayMetrics
 from gateway.routing.engine import Gathered, RequestFacts, RoutingEngine
@@ -93,7 +93,9 @@ class FormValidators:
 
     def __init__(self, catalogue: Catalogue) -> None:
         self._validators = {
-            service.code: Draft202012Validator(service.form, format_checker=FormatChecker())
+            service.code: CompiledSchema(
+                service.form, draft=Draft202012Validator, format_checker=FormatChecker()
+            )
             for service in catalogue.services
         }
 
@@ -213,7 +215,9 @@ class Intake:
         self, caller: Caller, key: str, submission: Submission, request_id: str
     ) -> Answer:
         fingerprint = submission.fingerprint()
-        earlier = await asyncio.to_thread(self._earlier_answer, caller.name, key, fingerprint)
+        earlier = await self._store.run(
+            self._earlier_answer, caller.name, key, fingerprint, writes=False
+        )
         if earlier is not None:
             return earlier
         checked_at = time.perf_counter()
@@ -231,15 +235,15 @@ class Intake:
         )
         gathered = await self._engine.run(route, facts)
         commit = self._commit_sync if route.mode is Mode.SYNC else self._commit_async
-        return await asyncio.to_thread(
-            commit, caller, key, fingerprint, request_id, service, submission, gathered
+        return await self._store.run(
+            commit, caller, key, fingerprint, request_id, service, submission, gathered, writes=True
         )
 
     async def status_of(
         self, request_id: str, *, client: str, sees_all: bool = False
     ) -> dict[str, Any] | None:
         """The request's status, history and trace; ``None`` when it is not the client's."""
-        return await asyncio.to_thread(self._status_of, request_id, client, sees_all)
+        return await self._store.run(self._status_of, request_id, client, sees_all, writes=False)
 
     def _status_of(self, request_id: str, client: str, sees_all: bool) -> dict[str, Any] | None:
         with self._store.unit_of_work(read_only=True) as uow:
