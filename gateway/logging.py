@@ -14,6 +14,7 @@ import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
@@ -37,13 +38,22 @@ def mask_personal_number(match: re.Match[str]) -> str:
     return "*" * 8 + digits[-2:]
 
 
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
+"""The cheap question asked first: most values (ids, names, outcomes) hold no run of ten
+digits, and a search without a callback costs a fraction of ``PERSONAL_NUMBER.sub``."""
+
+
 def mask_text(text: str) -> str:
+    if _TEN_DIGITS.search(text) is None:
+        return text
     return PERSONAL_NUMBER.sub(mask_personal_number, text)
 
 
 def _mask_value(value: Any) -> Any:
     if isinstance(value, str):
-        return mask_text(value)
+        return mask_text(value) if len(value) >= 10 else value
+    if isinstance(value, int | float | None):
+        return value
     if isinstance(value, Mapping):
         return {key: _mask_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -59,9 +69,22 @@ def mask_personal_numbers(
     Personal numbers travel as strings throughout the gateway, so strings are what is scanned;
     integers (durations, counts, sizes) are left alone.
     """
+    # Runs on every log line: strings and numbers, nearly all values, are handled inline.
     for key, value in event_dict.items():
-        event_dict[key] = _mask_value(value)
+        kind = type(value)
+        if kind is str:
+            if len(value) >= 10 and _TEN_DIGITS.search(value) is not None:
+                event_dict[key] = PERSONAL_NUMBER.sub(mask_personal_number, value)
+        elif kind not in _PLAIN:
+            event_dict[key] = _mask_value(value)
     return event_dict
+
+
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
+def _orjson_text(value: Any, **options: Any) -> str:
+    return orjson.dumps(value, **options).decode("utf-8")
 
 
 def configure_logging(settings: Settings) -> None:
@@ -70,11 +93,19 @@ def configure_logging(settings: Settings) -> None:
     use_console = settings.log_format is LogFormat.CONSOLE or (
         settings.log_format is LogFormat.AUTO and sys.stderr.isatty()
     )
-    renderer: Any = (
-        structlog.dev.ConsoleRenderer()
-        if use_console
-        else structlog.processors.JSONRenderer(sort_keys=False)
-    )
+    # JSON lines are rendered by orjson and written as bytes: 2.5x cheaper per line than the
+    # json module and print() (bench/results/optimisation.md), on every hop of every request.
+    stream = getattr(sys.stderr, "buffer", None)
+    renderer: Any
+    if use_console:
+        renderer = structlog.dev.ConsoleRenderer()
+        factory: Any = structlog.PrintLoggerFactory(file=sys.stderr)
+    elif stream is not None:
+        renderer = structlog.processors.JSONRenderer(serializer=orjson.dumps)
+        factory = structlog.BytesLoggerFactory(file=stream)
+    else:
+        renderer = structlog.processors.JSONRenderer(serializer=_orjson_text)
+        factory = structlog.PrintLoggerFactory(file=sys.stderr)
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -90,7 +121,7 @@ def configure_logging(settings: Settings) -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=factory,
         # Not cached: structlog.testing.capture_logs must see every logger, including
         # module-level ones used before a test starts capturing.
         cache_logger_on_first_use=False,
@@ -107,7 +138,10 @@ def configure_logging(settings: Settings) -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 mask_personal_numbers,
-                renderer,
+                # A logging.Formatter must return text.
+                structlog.dev.ConsoleRenderer()
+                if use_console
+                else structlog.processors.JSONRenderer(serializer=_orjson_text),
             ],
         )
     )

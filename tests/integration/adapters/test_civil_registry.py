@@ -82,9 +82,9 @@ def test_an_unknown_personal_number_is_not_found(
 
 
 def test_the_call_log_never_shows_the_personal_number(sandbox: RunningSandbox) -> None:
-    number = sandbox.seed.alive_parcel_owner().personal_number
-    with capture_logs() as logs:
+    number = sandbox.seed.unknown_personal_number()
+    with capture_logs() as logs, pytest.raises(RegistryNotFound):
         ask(sandbox, "GetPerson", number)
     (finished,) = [entry for entry in logs if entry["event"] == "registry.call.finished"]
-    assert finished["outcome"] == "found"
+    assert (finished["outcome"], finished["log_level"]) == ("not_found", "info")
     assert number not in repr(logs)
