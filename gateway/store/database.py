@@ -6,18 +6,39 @@ SQLite (WAL) is the default and needs no set-up; PostgreSQL is used when the URL
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 from gateway.store.migrations import migrate_engine
+from gateway.store.outbox_signal import OutboxSignal
 from gateway.store.records import OutboxKind, OutboxStats
 from gateway.store.unit_of_work import READ_ONLY_OPTION, UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+T = TypeVar("T")
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode("utf-8")
+
+
+ENGINE_OPTIONS: dict[str, Any] = {
+    # JSON columns (payloads, answers, headers) are written on every accept: orjson encodes
+    # them several times faster than the json module, into the same JSON text.
+    "json_serializer": _json_text,
+    "json_deserializer": orjson.loads,
+    # Every unit of work ends its own transaction (commit, or rollback in __exit__), so the
+    # pool's extra rollback on each check-in is a wasted statement per transaction.
+    "pool_reset_on_return": None,
+}
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -35,13 +56,14 @@ def normalise_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database backend {backend!r}: use sqlite or postgresql")
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         pool_size=8,
         max_overflow=8,
+        **ENGINE_OPTIONS,
     )
 
     @event.listens_for(engine, "connect")
@@ -52,7 +74,8 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Last: the pragmas above may wait for a migrating process whatever this engine is for.
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -71,14 +94,39 @@ def create_store_engine(url: str | URL, *, pool_size: int = 10, max_overflow: in
     parsed = normalise_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+    return create_engine(
+        parsed,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        **ENGINE_OPTIONS,
+    )
+
+
+class _InlineRun:
+    """Marks a ``Store.run`` on the event loop's thread: its first unit of work must not wait."""
+
+    __slots__ = ("started",)
+
+    def __init__(self) -> None:
+        self.started = False
+
+
+_inline_run: ContextVar[_InlineRun | None] = ContextVar("store_inline_run", default=None)
+
+
+class StoreBusy(Exception):
+    """Another process holds SQLite's write lock; the work has not started."""
 
 
 class Store:
     """The durable store. Build once at start-up with ``Store.from_url`` and share it."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, no_wait_engine: Engine | None = None) -> None:
         self._engine = engine
+        self._no_wait_engine = no_wait_engine
+        self.outbox_signal = OutboxSignal()
+        """Fired after each commit that added outbox rows (``gateway.store.outbox_signal``)."""
         # SQLite has one writer at a time. Writers of this process queue on a lock, where
         # they wake the moment it is free; left to SQLite's busy handler they sleep in steps
         # of up to 100 ms, which made an accept's p99 a second under load
@@ -93,7 +141,10 @@ class Store:
         engine = create_store_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         if migrate:
             migrate_engine(engine)
-        return cls(engine)
+        no_wait = None
+        if engine.dialect.name == "sqlite":
+            no_wait = _sqlite_engine(normalise_url(url), busy_timeout_ms=0)
+        return cls(engine, no_wait_engine=no_wait)
 
     @property
     def engine(self) -> Engine:
@@ -106,7 +157,51 @@ class Store:
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A new transaction; ``read_only`` lets SQLite readers run beside a writer."""
         lock = None if read_only else self._write_lock
-        return UnitOfWork(self._engine, read_only=read_only, write_lock=lock)
+        engine = self._engine
+        inline = _inline_run.get()
+        if inline is not None and not inline.started:
+            # The first transaction of an inline run may fail (StoreBusy) before it has done
+            # anything, and the whole run then moves to a thread; later ones wait as usual.
+            inline.started = True
+            if self._no_wait_engine is not None:
+                engine = self._no_wait_engine
+                return UnitOfWork(
+                    engine,
+                    read_only=read_only,
+                    write_lock=lock,
+                    busy_error=StoreBusy,
+                    outbox_signal=self.outbox_signal,
+                )
+        return UnitOfWork(
+            engine, read_only=read_only, write_lock=lock, outbox_signal=self.outbox_signal
+        )
+
+    async def run(self, work: Callable[..., T], *args: Any, writes: bool) -> T:
+        """Run ``work``, a function that opens units of work, without stalling the event loop.
+
+        Handing each request's store work to a thread cost two thread hops per request, about
+        a tenth of a sync request's CPU (bench/results/optimisation.md). PostgreSQL work
+        always goes to a thread: every statement is a network round trip. SQLite work runs
+        at once on the calling thread when nothing in this process is writing (``writes``)
+        and no other process holds the file's write lock: its first transaction is begun
+        with a busy timeout of zero, so it either starts at once or fails before doing
+        anything, and then the whole of ``work`` runs in a thread, where it may wait.
+        """
+        if self._no_wait_engine is None:
+            return await asyncio.to_thread(work, *args)
+        lock = self._write_lock
+        if writes and (lock is None or not lock.acquire(blocking=False)):
+            return await asyncio.to_thread(work, *args)
+        token = _inline_run.set(_InlineRun())
+        try:
+            return work(*args)
+        except StoreBusy:
+            pass
+        finally:
+            _inline_run.reset(token)
+            if writes and lock is not None:
+                lock.release()
+        return await asyncio.to_thread(work, *args)
 
     def outbox_stats(self, kind: OutboxKind | None = None) -> OutboxStats:
         with self.unit_of_work(read_only=True) as uow:
@@ -114,3 +209,5 @@ class Store:
 
     def close(self) -> None:
         self._engine.dispose()
+        if self._no_wait_engine is not None:
+            self._no_wait_engine.dispose()

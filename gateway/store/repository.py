@@ -49,6 +49,14 @@ from gateway.store.tables import idempotency_keys, outbox, request_status_histor
 
 LAST_ERROR_LENGTH = 500
 
+# The hot inserts, built once. A statement object memoises its cache key, so SQLAlchemy finds
+# the compiled form at once; an ``insert(table)`` built per call had its key generated anew on
+# every request. Parameters always travel apart from the statement.
+_INSERT_REQUEST = insert(requests)
+_INSERT_HISTORY = insert(request_status_history)
+_INSERT_IDEMPOTENCY = insert(idempotency_keys)
+_INSERT_OUTBOX = insert(outbox).returning(outbox.c.id)
+
 
 def _request_record(row: RowMapping) -> RequestRecord:
     return RequestRecord(
@@ -119,13 +127,11 @@ class RequestRepository:
             "updated_at": now,
         }
         try:
-            # Parameters apart from the statement: SQLAlchemy compiles the statement once and
-            # reuses it, where ``.values(...)`` rebuilt and re-keyed it on every request.
-            self._conn.execute(insert(requests), values)
+            self._conn.execute(_INSERT_REQUEST, values)
         except IntegrityError as exc:
             raise StoreConflict(f"request {new.id} already exists") from exc
         self._conn.execute(
-            insert(request_status_history),
+            _INSERT_HISTORY,
             {
                 "request_id": new.id,
                 "status": new.status.value,
@@ -194,7 +200,7 @@ class RequestRepository:
             update_id=update_id,
         )
         try:
-            self._conn.execute(insert(request_status_history).values(self._history_row(change)))
+            self._conn.execute(_INSERT_HISTORY, self._history_row(change))
         except IntegrityError as exc:
             raise StoreConflict(f"status update {update_id} already recorded") from exc
         return change
@@ -225,7 +231,7 @@ class RequestRepository:
         ]
         if moved:
             self._conn.execute(
-                insert(request_status_history),
+                _INSERT_HISTORY,
                 [
                     {
                         "request_id": request_id,
@@ -358,7 +364,7 @@ class IdempotencyRepository:
         """
         try:
             self._conn.execute(
-                insert(idempotency_keys),
+                _INSERT_IDEMPOTENCY,
                 {
                     "client_id": client_id,
                     "key": key,
@@ -382,6 +388,12 @@ class OutboxRepository:
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
         self._skip_locked = connection.dialect.name == "postgresql"
+        self._added: set[OutboxKind] = set()
+
+    def take_added_kinds(self) -> set[OutboxKind]:
+        """The kinds of rows added since the last call (the unit of work asks on commit)."""
+        added, self._added = self._added, set()
+        return added
 
     def add(
         self,
@@ -397,7 +409,7 @@ class OutboxRepository:
         now = now or utc_now()
         try:
             result = self._conn.execute(
-                insert(outbox).returning(outbox.c.id),
+                _INSERT_OUTBOX,
                 {
                     "kind": kind.value,
                     "message_id": message_id,
@@ -412,6 +424,7 @@ class OutboxRepository:
             )
         except IntegrityError as exc:
             raise StoreConflict(f"outbox message {message_id} already exists") from exc
+        self._added.add(kind)
         return int(result.scalar_one())
 
     def add_handoff(self, message: HandoffMessage, *, now: datetime | None = None) -> int:

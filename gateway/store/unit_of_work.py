@@ -14,15 +14,24 @@ the gateway promise that every 202 has its hand-off waiting in the outbox.
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
+from gateway.store.outbox_signal import OutboxSignal
 from gateway.store.repository import IdempotencyRepository, OutboxRepository, RequestRepository
 
 READ_ONLY_OPTION = "ekomunat_read_only"
+
+
+def is_busy(error: OperationalError) -> bool:
+    """SQLite could not take its lock: another connection holds the database."""
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(error.orig)
 
 
 class UnitOfWork:
@@ -38,10 +47,14 @@ class UnitOfWork:
         *,
         read_only: bool = False,
         write_lock: AbstractContextManager[Any] | None = None,
+        busy_error: type[Exception] | None = None,
+        outbox_signal: OutboxSignal | None = None,
     ) -> None:
         self._engine = engine
+        self._outbox_signal = outbox_signal
         self._read_only = read_only
         self._write_lock = write_lock
+        self._busy_error = busy_error
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -58,7 +71,13 @@ class UnitOfWork:
         connection = self._engine.connect()
         if self._read_only:
             connection = connection.execution_options(**{READ_ONLY_OPTION: True})
-        connection.begin()
+        try:
+            connection.begin()
+        except OperationalError as exc:
+            connection.close()
+            if self._busy_error is not None and is_busy(exc):
+                raise self._busy_error() from exc
+            raise
         self._connection = connection
         self.requests = RequestRepository(connection)
         self.outbox = OutboxRepository(connection)
@@ -68,9 +87,13 @@ class UnitOfWork:
     def commit(self) -> None:
         """Make everything written so far durable; the unit of work can go on afterwards."""
         self._open().commit()
+        added = self.outbox.take_added_kinds()
+        if added and self._outbox_signal is not None:
+            self._outbox_signal.fire(added)
 
     def rollback(self) -> None:
         self._open().rollback()
+        self.outbox.take_added_kinds()
 
     def __exit__(
         self,
