@@ -75,7 +75,7 @@ class Relay:
         municipality_codes: Sequence[str] | None = None,
         central_institutions: Sequence[str] = (),
         queue_type: QueueType = "quorum",
-        idle_poll_s: float = 0.05,
+        idle_poll_s: float = 0.5,
         max_backoff_s: float = 15.0,
         returned_retry_s: float = 30.0,
         name: str | None = None,
@@ -111,6 +111,9 @@ class Relay:
             declare=declare_topology,
         )
 
+        # Rows this process commits wake the relay at once; the idle poll is for the rest.
+        self._unsubscribe = store.outbox_signal.subscribe(OutboxKind.HANDOFF, self._publisher.wake)
+
     def start(self) -> None:
         """Run in a daemon thread of the calling process (the API server's lifespan)."""
         if self._thread is not None:
@@ -121,6 +124,7 @@ class Relay:
     def stop(self, timeout: float = 15.0) -> None:
         """Finish in-flight confirms, give back unsent claims, close the connection."""
         self._stopping = True
+        self._unsubscribe()
         self._publisher.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -261,6 +265,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--lease", type=float, default=60.0, help="claim lease in seconds")
     parser.add_argument("--window", type=int, default=MAX_WINDOW, help="confirms in flight")
     parser.add_argument("--name", help="relay name (default: host, pid and a random part)")
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=0.05,
+        help="seconds between looks at an idle outbox (alone, the relay hears of no commit)",
+    )
     return parser.parse_args(argv)
 
 
@@ -279,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         names=TopologyNames(args.prefix),
         municipality_codes=codes or None,
         name=args.name,
+        idle_poll_s=args.poll,
     )
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: relay.stop(timeout=0))

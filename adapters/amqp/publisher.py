@@ -194,6 +194,8 @@ class ConfirmingPublisher:
         self._channel: Channel | None = None
         self._tracker = ConfirmTracker()
         self._pump_timer: object | None = None
+        self._pump_due = 0.0
+        self._wake_pending = False
         self._unrecorded: list[int] = []
         self._stopping = False
         self._ready = False
@@ -240,6 +242,28 @@ class ConfirmingPublisher:
             except (AMQPError, OSError, RuntimeError, AttributeError):
                 log.debug("publisher.stop_signal_lost")
 
+    def wake(self) -> None:
+        """Look at the source now rather than at the next idle poll (thread-safe, cheap).
+
+        Called on every commit that added rows: only the first call until the pump runs
+        crosses into the publisher's thread, the rest find a wake-up already on its way.
+        """
+        if self._wake_pending:
+            return
+        with self._lock:
+            connection = self._connection
+        if connection is None or not self._ready:
+            return
+        self._wake_pending = True
+        try:
+            connection.ioloop.add_callback_threadsafe(self._on_wake)
+        except (AMQPError, OSError, RuntimeError, AttributeError):
+            self._wake_pending = False
+
+    def _on_wake(self) -> None:
+        self._wake_pending = False
+        self._schedule_pump(0)
+
     def _declare_topology(self) -> None:
         assert self._declare is not None
         with pika.BlockingConnection(self._parameters) as connection:
@@ -285,6 +309,7 @@ class ConfirmingPublisher:
         channel.confirm_delivery(self._on_confirm, callback=self._on_confirm_mode)
 
     def _on_confirm_mode(self, _frame: Method) -> None:
+        self._wake_pending = False  # a wake-up sent to a connection that died never ran
         self._ready = True
         self._was_ready = True
         log.info("publisher.connected", window=self._window)
@@ -362,9 +387,20 @@ class ConfirmingPublisher:
             log.exception("publisher.failure_not_recorded", count=len(tokens))
 
     def _schedule_pump(self, delay: float) -> None:
+        """Run the pump after ``delay`` seconds, or sooner if it is already due sooner.
+
+        A confirm or a wake-up asks for the pump now even while an idle poll is pending: the
+        confirmed rows must be recorded, and the new rows sent, without waiting for it.
+        """
         connection = self._connection
-        if self._pump_timer is not None or connection is None or self._stopping:
+        if connection is None or self._stopping:
             return
+        due = time.monotonic() + delay
+        if self._pump_timer is not None:
+            if self._pump_due <= due:
+                return
+            connection.ioloop.remove_timeout(self._pump_timer)
+        self._pump_due = due
         self._pump_timer = connection.ioloop.call_later(delay, self._pump)
 
     def _cancel_pump(self) -> None:

@@ -103,7 +103,9 @@ class ComplaintDesk:
         return self._clock()
 
     def unit_of_work(self, *, read_only: bool = False) -> ComplaintUnitOfWork:
-        return ComplaintUnitOfWork(self._store.engine, read_only=read_only)
+        return ComplaintUnitOfWork(
+            self._store.engine, read_only=read_only, outbox_signal=self._store.outbox_signal
+        )
 
     async def submit(self, client: str, submission: ComplaintSubmission) -> Accepted:
         """Route and commit one complaint; raises ``ComplaintRefused`` before any write."""

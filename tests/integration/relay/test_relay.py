@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
@@ -117,3 +118,38 @@ def test_a_burst_is_published_completely_and_in_order(
 
     ids = [json.loads(item.body)["message_id"] for item in received]
     assert ids == [str(message.message_id) for message in messages]
+
+
+def test_a_handoff_committed_in_the_relay_s_process_is_published_without_waiting_for_a_poll(
+    store: Store, amqp_url: str, topology_names: TopologyNames, amqp_channel: BlockingChannel
+) -> None:
+    # A poll a minute apart: only the commit's signal can explain a publish within seconds.
+    relay = Relay(store, amqp_url, names=topology_names, municipality_codes=["19"], idle_poll_s=60)
+    with running(relay):
+        wait_until(lambda: relay.health()["broker"] == "connected", what="relay connected")
+        time.sleep(0.2)  # past the first look at the (empty) outbox
+        started = time.monotonic()
+        _accept(store)
+        wait_until(lambda: relay.health()["outbox_depth"] == 0, what="outbox drained")
+        took = time.monotonic() - started
+        drain(amqp_channel, topology_names.municipality_queue("19"), expect=1)
+    assert took < 5, f"published {took:.1f} s after the commit"
+
+
+def test_rows_from_another_process_are_found_by_the_idle_poll(
+    store: Store,
+    database_url: str,
+    amqp_url: str,
+    topology_names: TopologyNames,
+    amqp_channel: BlockingChannel,
+) -> None:
+    relay = Relay(store, amqp_url, names=topology_names, municipality_codes=["19"], idle_poll_s=0.2)
+    elsewhere = Store.from_url(database_url)  # another gateway instance: no signal crosses
+    try:
+        with running(relay):
+            wait_until(lambda: relay.health()["broker"] == "connected", what="relay connected")
+            _accept(elsewhere)
+            wait_until(lambda: relay.health()["outbox_depth"] == 0, what="outbox drained")
+            drain(amqp_channel, topology_names.municipality_queue("19"), expect=1)
+    finally:
+        elsewhere.close()
