@@ -188,11 +188,15 @@ def build_registry(
     policy: RegistryPolicy,
     mapping: SoapMapping | RestMapping | None = None,
     transport: RegistryTransport | None = None,
+    remember_answers: bool = False,
 ) -> ResilientRegistry:
     """Load a registry's contract once and return its client; call at start-up only.
 
     ``mapping`` defaults to the registry's module in ``MAPPINGS``; ``transport`` to a pooled
-    aiohttp client (opened lazily, on the first call's event loop). Raises ``ContractError``
+    aiohttp client (opened lazily, on the first call's event loop). ``remember_answers``
+    (REST only) keeps each call's last record and returns it again when the same call gets
+    the same bytes back: for a client that re-reads the same documents (the open-data
+    refresher), never for citizens' requests. Raises ``ContractError``
     when the contract file is unusable or does not match the mapping, so that a gateway with
     a broken registry description refuses to start.
     """
@@ -220,6 +224,7 @@ def build_registry(
             mapping=chosen,
             endpoint=endpoint,
             transport=wire,
+            remember_answers=remember_answers,
         )
     else:
         raise ContractError(f"registry {name!r}: unknown kind {kind!r}")

@@ -77,6 +77,7 @@ def build_open_data(
             contract=settings.contracts_root / config.contract,
             endpoint=config.endpoint,
             policy=policy_of(config),
+            remember_answers=True,
         )
     if chosen.enabled and sources:
         channel.refresher = FeedRefresher(

@@ -53,6 +53,13 @@ class FeedStore:
 
     def put(self, key: FeedKey, record: BaseModel, now: datetime) -> bool:
         """Record a successful fetch; True when the content changed."""
+        previous = self._snapshots.get(key)
+        if previous is not None and previous.record is record:
+            # The very record again (the adapter saw the same bytes): no digest to compute.
+            with self._lock:
+                self._failures.pop(key, None)
+                self._snapshots[key] = Snapshot(record, previous.digest, now, previous.changed_at)
+            return False
         digest = digest_of(record)
         with self._lock:
             self._failures.pop(key, None)

@@ -100,6 +100,22 @@ def test_a_failed_refresh_keeps_the_data_and_makes_it_stale():
     assert not again.stale and again.age_s == 1
 
 
+def test_the_very_record_again_confirms_the_data_without_changing_it():
+    # The remembering adapter hands back the same object for the same answer bytes.
+    store = FeedStore()
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    key = ("years", "treasury", None)
+    record = FiscalYears(years=(2025,))
+    assert store.put(key, record, start)
+    generation = store.generation
+    store.failed(key, "registry.treasury.unavailable", start + timedelta(seconds=20))
+    assert not store.put(key, record, start + timedelta(seconds=40))
+    snapshot = store.get(key)
+    assert snapshot is not None and snapshot.fetched_at == start + timedelta(seconds=40)
+    assert snapshot.changed_at == start and store.generation == generation
+    assert not freshness(store, [key], start + timedelta(seconds=41)).stale
+
+
 def test_a_process_summary_follows_its_releases_in_date_order():
     releases = [
         {
