@@ -170,6 +170,7 @@ class ConfirmingPublisher:
         window: int = MAX_WINDOW,
         batch_size: int = 200,
         idle_poll_s: float = 0.05,
+        wake_delay_s: float = 0.02,
         source_error_pause_s: float = 1.0,
         initial_backoff_s: float = 0.5,
         max_backoff_s: float = 15.0,
@@ -183,6 +184,7 @@ class ConfirmingPublisher:
         self._window = window
         self._batch_size = min(batch_size, window)
         self._idle_poll_s = idle_poll_s
+        self._wake_delay_s = wake_delay_s
         self._source_error_pause_s = source_error_pause_s
         self._initial_backoff_s = initial_backoff_s
         self._max_backoff_s = max_backoff_s
@@ -262,7 +264,9 @@ class ConfirmingPublisher:
 
     def _on_wake(self) -> None:
         self._wake_pending = False
-        self._schedule_pump(0)
+        # Not at once: the commits of the next few milliseconds join the same claim, one
+        # transaction for many rows, as a busy intake needs.
+        self._schedule_pump(self._wake_delay_s)
 
     def _declare_topology(self) -> None:
         assert self._declare is not None
