@@ -51,10 +51,17 @@ class Child:
     """A child process whose output goes to a log file; SIGTERM, then SIGKILL, to stop."""
 
     def __init__(
-        self, name: str, argv: list[str], log_dir: Path, env: Mapping[str, str] | None = None
+        self,
+        name: str,
+        argv: list[str],
+        log_dir: Path,
+        env: Mapping[str, str] | None = None,
+        *,
+        root: Path = ROOT,
     ) -> None:
         self.name = name
         self.argv = argv
+        self.root = root
         self.log_path = log_dir / f"{name}.log"
         self._env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.popen = self._spawn()
@@ -63,7 +70,7 @@ class Child:
         with self.log_path.open("a", encoding="utf-8") as log:
             return subprocess.Popen(
                 self.argv,
-                cwd=ROOT,
+                cwd=self.root,
                 env=self._env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -251,7 +258,9 @@ class Gateway(Child):
         relay: bool = True,
         extra_env: Mapping[str, str] | None = None,
         name: str = "gateway",
+        root: Path = ROOT,
     ) -> None:
+        """``root``: the checkout whose code runs (``python -m`` imports from its folder)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
@@ -263,7 +272,7 @@ class Gateway(Child):
             **(extra_env or {}),
         }
         argv = [sys.executable, "-m", "gateway.cli", "serve", "--port", str(self.port)]
-        super().__init__(name, argv, log_dir, env)
+        super().__init__(name, argv, log_dir, env, root=root)
 
     def wait_ready(self, timeout_s: float = 120) -> float:
         """Until ``/health`` answers; returns the seconds it took from now."""
