@@ -14,15 +14,18 @@ the gateway promise that every 202 has its hand-off waiting in the outbox.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection, Engine
 
 from gateway.store.repository import IdempotencyRepository, OutboxRepository, RequestRepository
 
 READ_ONLY_OPTION = "ekomunat_read_only"
+
+R = TypeVar("R")
 
 
 class UnitOfWork:
@@ -64,6 +67,11 @@ class UnitOfWork:
         self.outbox = OutboxRepository(connection)
         self.idempotency = IdempotencyRepository(connection)
         return self
+
+    def bind(self, repository: Callable[[Connection], R]) -> R:
+        """Another repository on this very transaction (a feature's own tables: acts,
+        hearings, feed snapshots), so its rows commit with the rest or not at all."""
+        return repository(self._open())
 
     def commit(self) -> None:
         """Make everything written so far durable; the unit of work can go on afterwards."""
