@@ -87,7 +87,7 @@ def _municipalities(catalogue: Catalogue, query: FeedQuery) -> list[str]:
     return [query.municipality] if query.municipality else list(catalogue.municipality_codes)
 
 
-def _municipality_fields(catalogue: Catalogue, code: str, language: DisplayLanguage) -> Row:
+def municipality_fields(catalogue: Catalogue, code: str, language: DisplayLanguage) -> Row:
     municipality = catalogue.municipality(code)
     name = municipality.name.in_language(language) if municipality else code
     return {"municipality": code, "municipality_name": name}
@@ -161,7 +161,7 @@ def budget_rows(store: FeedStore, catalogue: Catalogue, query: FeedQuery) -> Fee
     for key, total in totals.items():
         code, line = total["code"], total["line"]
         executed = sum(total["monthly"])
-        row: Row = {**_municipality_fields(catalogue, code, language), "year": year}
+        row: Row = {**municipality_fields(catalogue, code, language), "year": year}
         if group in ("line", "programme"):
             row["programme"] = line.programme.code
             row["programme_name"] = line.programme.name.in_language(language)
@@ -204,7 +204,7 @@ def revenue_rows(store: FeedStore, catalogue: Catalogue, query: FeedQuery) -> Fe
             result.add(
                 (code, line.source),
                 {
-                    **_municipality_fields(catalogue, code, query.language),
+                    **municipality_fields(catalogue, code, query.language),
                     "year": year,
                     "line_id": line.line_id,
                     "source": line.source,
@@ -322,7 +322,7 @@ def contracting_rows(
         result.add(
             (code, ocid),
             {
-                **_municipality_fields(catalogue, code, language),
+                **municipality_fields(catalogue, code, language),
                 "year": year,
                 "ocid": ocid,
                 "title": summary["title"],
@@ -376,7 +376,7 @@ def plan_rows(store: FeedStore, catalogue: Catalogue, query: FeedQuery, today: d
             result.add(
                 (code, plan.plan_id),
                 {
-                    **_municipality_fields(catalogue, code, language),
+                    **municipality_fields(catalogue, code, language),
                     "plan_id": plan.plan_id,
                     "name": plan.name.in_language(language),
                     "kind": plan.kind,
@@ -480,7 +480,7 @@ def permit_rows(
         if kind and entry["kind"] != kind:
             continue
         row = {
-            **_municipality_fields(catalogue, entry["municipality"], language),
+            **municipality_fields(catalogue, entry["municipality"], language),
             **entry,
             "kind_name": labels.label(labels.PERMIT_KINDS, entry["kind"], language),
             "investor_type_name": labels.label(
