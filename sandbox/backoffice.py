@@ -28,8 +28,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
-from pika.adapters.blocking_connection import BlockingChannel
-from pika.spec import Basic, BasicProperties
 from pydantic import ValidationError
 
 from contracts.messages import (
@@ -54,19 +52,6 @@ CREATE TABLE IF NOT EXISTS applications (
     received_at TEXT NOT NULL,
     body        TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS redeliveries (
-    message_id TEXT NOT NULL,
-    seen_at    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS status_outbox (
-    update_id  TEXT PRIMARY KEY,
-    request_id TEXT NOT NULL,
-    routing_key TEXT NOT NULL,
-    body       TEXT NOT NULL,
-    due_at     REAL NOT NULL,
-    sent_at    REAL
-);
-CREATE INDEX IF NOT EXISTS status_outbox_due ON status_outbox (due_at) WHERE sent_at IS NULL;
 """
 
 NOTES: dict[str, dict[str, str]] = {
@@ -194,36 +179,28 @@ class BackOffice(QueueOffice):
             official_id=official_id or f"{municipality}-backoffice", role="sandbox back-office"
         )
 
-    def on_message(
-        self,
-        channel: BlockingChannel,
-        method: Basic.Deliver,
-        properties: BasicProperties,
-        body: bytes,
-    ) -> None:
+    def take(self, body: bytes, message_id: str | None) -> bool:
         try:
             message = HandoffMessage.model_validate_json(body)
         except ValidationError:
-            # Not our contract: no retry will fix it; the queue dead-letters it.
-            log.warning("backoffice.invalid_message", message_id=properties.message_id)
-            channel.basic_reject(method.delivery_tag, requeue=False)
-            return
+            # Not our contract: no retry will fix it.
+            log.warning("backoffice.invalid_message", message_id=message_id)
+            return False
         if message.municipality != self.municipality:
-            log.warning("backoffice.wrong_municipality", message_id=properties.message_id)
-            channel.basic_reject(method.delivery_tag, requeue=False)
-            return
+            log.warning("backoffice.wrong_municipality", message_id=message_id)
+            return False
         received = time.time()
         updates = [
             (self._status_update(message, step, received), received + step.after_s)
             for step in decide(message, decision_delay_s=self._decision_delay_s)
         ]
         is_new = self.database.store_application(message, body.decode("utf-8"), updates)
-        channel.basic_ack(method.delivery_tag)
         log.info(
             "backoffice.received" if is_new else "backoffice.redelivered",
             request_id=str(message.request_id),
             message_id=str(message.message_id),
         )
+        return True
 
     def _status_update(self, message: HandoffMessage, step: Step, received: float) -> StatusUpdate:
         return StatusUpdate(

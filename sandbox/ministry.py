@@ -36,8 +36,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import structlog
-from pika.adapters.blocking_connection import BlockingChannel
-from pika.spec import Basic, BasicProperties
 from pydantic import ValidationError
 
 from contracts.act_messages import (
@@ -63,20 +61,6 @@ CREATE TABLE IF NOT EXISTS submissions (
     received_at TEXT NOT NULL,
     body        TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS redeliveries (
-    message_id TEXT NOT NULL,
-    seen_at    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS decision_outbox (
-    update_id   TEXT PRIMARY KEY,
-    act_id      TEXT NOT NULL,
-    state       TEXT NOT NULL,
-    routing_key TEXT NOT NULL,
-    body        TEXT NOT NULL,
-    due_at      REAL NOT NULL,
-    sent_at     REAL
-);
-CREATE INDEX IF NOT EXISTS decision_outbox_due ON decision_outbox (due_at) WHERE sent_at IS NULL;
 """
 
 RECONSIDERATION_NOTE = PublicNote(
@@ -118,6 +102,7 @@ class MinistryDatabase(LocalDatabase):
     schema = SCHEMA
     outbox_table = "decision_outbox"
     correlation = "act_id"
+    outbox_extra = "state TEXT NOT NULL"
 
     def store_submission(
         self,
@@ -159,15 +144,16 @@ class MinistryDatabase(LocalDatabase):
             )
             steps = plan(submission, asked_to_reconsider=asked, decision_delay_s=decision_delay_s)
             db.executemany(
-                "INSERT INTO decision_outbox VALUES (?, ?, ?, ?, ?, ?, NULL)",
+                "INSERT INTO decision_outbox (update_id, act_id, routing_key, body, due_at, state) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (
                         str(decision.update_id),
                         act_id,
-                        decision.state,
                         decision.routing_key,
                         decision.model_dump_json(),
                         now + step.after_s,
+                        decision.state,
                     )
                     for step in steps
                     for decision in (_decision(submission, step, now, official),)
@@ -234,33 +220,26 @@ class Ministry(QueueOffice):
         self._decision_delay_s = decision_delay_s
         self._official = DecidedBy(official_id=f"{REVIEWER}-sandbox", role="sandbox reviewer")
 
-    def on_message(
-        self,
-        channel: BlockingChannel,
-        method: Basic.Deliver,
-        properties: BasicProperties,
-        body: bytes,
-    ) -> None:
+    def take(self, body: bytes, message_id: str | None) -> bool:
         try:
             submission = ActSubmission.model_validate_json(body)
         except ValidationError:
-            # Not our contract: no retry will fix it; the queue dead-letters it.
-            log.warning("ministry.invalid_message", message_id=properties.message_id)
-            channel.basic_reject(method.delivery_tag, requeue=False)
-            return
+            # Not our contract: no retry will fix it.
+            log.warning("ministry.invalid_message", message_id=message_id)
+            return False
         is_new = self.database.store_submission(
             submission,
             body.decode("utf-8"),
             decision_delay_s=self._decision_delay_s,
             official=self._official,
         )
-        channel.basic_ack(method.delivery_tag)
         log.info(
             "ministry.received" if is_new else "ministry.redelivered",
             act_id=str(submission.act_id),
             action=submission.action,
             revision=submission.revision,
         )
+        return True
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -29,20 +29,41 @@ log = structlog.get_logger()
 
 
 class LocalDatabase:
-    """A back-office's SQLite file; ``schema`` creates its tables, ``outbox_table`` holds
-    the answers to send (``update_id``, the ``correlation`` column, ``routing_key``,
-    ``body``, ``due_at``, ``sent_at``), and ``redeliveries`` counts messages seen twice."""
+    """A back-office's SQLite file: ``schema`` creates what it keeps of what it receives;
+    ``outbox_table`` holds the answers to send (``update_id``, the ``correlation`` column,
+    ``routing_key``, ``body``, ``due_at``, ``sent_at``, then ``outbox_extra`` columns), and
+    ``redeliveries`` counts messages seen twice."""
 
     schema: ClassVar[str]
     outbox_table: ClassVar[str]
     correlation: ClassVar[str]
+    outbox_extra: ClassVar[str] = ""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.executescript(self.schema)
+        self.connection.executescript(self.schema + self._shared_schema())
         self.lock = threading.Lock()
+
+    @classmethod
+    def _shared_schema(cls) -> str:
+        outbox, extra = cls.outbox_table, f", {cls.outbox_extra}" if cls.outbox_extra else ""
+        return f"""
+CREATE TABLE IF NOT EXISTS redeliveries (
+    message_id TEXT NOT NULL,
+    seen_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {outbox} (
+    update_id  TEXT PRIMARY KEY,
+    {cls.correlation} TEXT NOT NULL,
+    routing_key TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    due_at     REAL NOT NULL,
+    sent_at    REAL{extra}
+);
+CREATE INDEX IF NOT EXISTS {outbox}_due ON {outbox} (due_at) WHERE sent_at IS NULL;
+"""
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -149,14 +170,22 @@ class QueueOffice:
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
 
-    def on_message(
+    def take(self, body: bytes, message_id: str | None) -> bool:
+        """Store one message (and plan its answers); False when it can never be processed."""
+        raise NotImplementedError
+
+    def _on_message(
         self,
         channel: BlockingChannel,
         method: Basic.Deliver,
         properties: BasicProperties,
         body: bytes,
     ) -> None:
-        raise NotImplementedError
+        # Acked only once stored; what can never be processed the queue dead-letters.
+        if self.take(body, properties.message_id):
+            channel.basic_ack(method.delivery_tag)
+        else:
+            channel.basic_reject(method.delivery_tag, requeue=False)
 
     def _session(self) -> None:
         with pika.BlockingConnection(self._parameters) as connection:
@@ -164,7 +193,7 @@ class QueueOffice:
             consuming.basic_qos(prefetch_count=self._prefetch)
             publishing = connection.channel()
             publishing.confirm_delivery()
-            consuming.basic_consume(self._queue, self.on_message)
+            consuming.basic_consume(self._queue, self._on_message)
             log.info("office.connected", office=self._name, queue=self._queue)
             while not self._stop.is_set():
                 connection.process_data_events(time_limit=0.2)
