@@ -12,15 +12,12 @@ from alembic import op
 
 # Declared in gateway/open/tables.py on the store's shared metadata (see 0003).
 import gateway.open.tables  # noqa: F401
+from gateway.store.migrations.columns import timestamp
 
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
-
-
-def _timestamp() -> sa.DateTime:
-    return sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
@@ -33,8 +30,8 @@ def upgrade() -> None:
         sa.Column("record_type", sa.String(64), nullable=False),
         sa.Column("digest", sa.String(32), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("fetched_at", _timestamp(), nullable=False),
-        sa.Column("changed_at", _timestamp(), nullable=False),
+        sa.Column("fetched_at", timestamp(), nullable=False),
+        sa.Column("changed_at", timestamp(), nullable=False),
         sa.PrimaryKeyConstraint("feed_key", name="pk_open_feed_snapshots"),
     )
 

@@ -7,31 +7,17 @@ Create Date: 2026-11-25
 
 from __future__ import annotations
 
-from typing import Any
-
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 # Declared in gateway/store/acts.py on the store's shared metadata (see 0002).
 import gateway.store.acts  # noqa: F401
+from gateway.store.migrations.columns import big_id, json_type, timestamp
 
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
-
-
-def _json() -> sa.types.TypeEngine[Any]:
-    return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
-
-
-def _timestamp() -> sa.DateTime:
-    return sa.DateTime(timezone=True)
-
-
-def _big_id() -> sa.types.TypeEngine[int]:
-    return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -41,22 +27,22 @@ def upgrade() -> None:
         sa.Column("municipality", sa.String(2), nullable=False),
         sa.Column("number", sa.String(60), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("title", _json(), nullable=False),
+        sa.Column("title", json_type(), nullable=False),
         sa.Column("adopted_on", sa.Date(), nullable=False),
-        sa.Column("documents", _json(), nullable=False),
+        sa.Column("documents", json_type(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("review_state", sa.String(32), nullable=False),
         sa.Column("client_id", sa.String(100), nullable=False),
         sa.Column("message_id", sa.String(36), nullable=False),
-        sa.Column("submitted_at", _timestamp(), nullable=False),
-        sa.Column("updated_at", _timestamp(), nullable=False),
+        sa.Column("submitted_at", timestamp(), nullable=False),
+        sa.Column("updated_at", timestamp(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_municipal_acts"),
         sa.UniqueConstraint("municipality", "number", name="uq_municipal_acts_municipality_number"),
     )
     op.create_index("ix_municipal_acts_adopted_on", "municipal_acts", ["adopted_on"])
     op.create_table(
         "act_review_history",
-        sa.Column("id", _big_id(), autoincrement=True, nullable=False),
+        sa.Column("id", big_id(), autoincrement=True, nullable=False),
         sa.Column("act_id", sa.String(36), nullable=False),
         sa.Column("state", sa.String(32), nullable=False),
         sa.Column("previous_state", sa.String(32), nullable=True),
@@ -64,11 +50,11 @@ def upgrade() -> None:
         sa.Column("source", sa.String(64), nullable=False),
         sa.Column("update_id", sa.String(36), nullable=True),
         sa.Column("message_id", sa.String(36), nullable=True),
-        sa.Column("public_note", _json(), nullable=True),
-        sa.Column("documents", _json(), nullable=True),
-        sa.Column("decided_by", _json(), nullable=True),
-        sa.Column("occurred_at", _timestamp(), nullable=False),
-        sa.Column("recorded_at", _timestamp(), nullable=False),
+        sa.Column("public_note", json_type(), nullable=True),
+        sa.Column("documents", json_type(), nullable=True),
+        sa.Column("decided_by", json_type(), nullable=True),
+        sa.Column("occurred_at", timestamp(), nullable=False),
+        sa.Column("recorded_at", timestamp(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_act_review_history"),
         sa.ForeignKeyConstraint(
             ["act_id"], ["municipal_acts.id"], name="fk_act_review_history_act_id_municipal_acts"
