@@ -44,6 +44,8 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 REVIEWER = "mapl"
 """The reviewing ministry's id in routing keys, queue and broker user names."""
 ROUTING_PREFIX = f"{REVIEWER}.acts"
+MAX_TEXT = 4000
+"""Characters per language of a text: an act's title, a hearing's description or report."""
 
 ActKind = Literal["assembly_statute", "assembly_regulation", "assembly_decision", "mayor_decision"]
 ACT_KINDS: tuple[ActKind, ...] = (
@@ -140,9 +142,9 @@ class _Message(BaseModel):
 class OfficialText(_Message):
     """A text in both official languages of every municipality, and in English when given."""
 
-    sq: Annotated[str, Field(min_length=1, max_length=500)]
-    sr: Annotated[str, Field(min_length=1, max_length=500)]
-    en: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    sq: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+    sr: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+    en: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)] | None = None
 
     def in_language(self, language: str) -> str:
         """The text in ``language``; Albanian when it has none in that language."""
@@ -150,8 +152,9 @@ class OfficialText(_Message):
         return str(text) if text else self.sq
 
 
-class ActDocument(_Message):
-    """A published document: the signed act, an annex, the ministry's letter."""
+class PublishedDocument(_Message):
+    """A published document: the signed act, an annex, the ministry's letter, the papers of a
+    public hearing and its report."""
 
     title: Annotated[str, Field(min_length=1, max_length=300)]
     url: Annotated[str, Field(pattern=r"^https?://", max_length=2000)]
@@ -171,7 +174,7 @@ class MunicipalAct(_Message):
     number: ActNumber
     title: OfficialText
     adopted_on: date = Field(description="the day the assembly adopted it or the mayor signed it")
-    documents: tuple[ActDocument, ...] = Field(min_length=1, max_length=20)
+    documents: tuple[PublishedDocument, ...] = Field(min_length=1, max_length=20)
 
     @property
     def issuer(self) -> Issuer:
@@ -241,7 +244,7 @@ class ActReviewDecision(_Message):
     revision: Annotated[int, Field(ge=1)]
     state: MinistryDecision
     public_note: PublicNote | None = None
-    documents: tuple[ActDocument, ...] = ()
+    documents: tuple[PublishedDocument, ...] = ()
     decided_by: DecidedBy | None = None
     occurred_at: AwareDatetime
 

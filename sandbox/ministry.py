@@ -41,10 +41,10 @@ from pydantic import ValidationError
 from contracts.act_messages import (
     ACT_REVIEW_DECISION_SCHEMA_NAME,
     REVIEWER,
-    ActDocument,
     ActReviewDecision,
     ActSubmission,
     MinistryDecision,
+    PublishedDocument,
 )
 from contracts.complaint_messages import PublicNote
 from contracts.messages import DecidedBy
@@ -175,10 +175,10 @@ def _decision(
     submission: ActSubmission, step: Step, received: float, official: DecidedBy
 ) -> ActReviewDecision:
     occurred = datetime.fromtimestamp(received, UTC) + timedelta(seconds=step.after_s)
-    documents: tuple[ActDocument, ...] = ()
+    documents: tuple[PublishedDocument, ...] = ()
     if step.state in ("found_lawful", "reconsideration_requested", "reconsidered"):
         documents = (
-            ActDocument(
+            PublishedDocument(
                 title=f"Vlerësimi i ligjshmërisë: {submission.act.number}",
                 url=f"https://mapl.example/vleresime/{submission.act_id}-{step.state}.pdf",
             ),
