@@ -26,6 +26,8 @@ from gateway.acts.desk import ActDesk
 from gateway.callbacks import CallbackSender
 from gateway.complaints.channel import build_complaints_channel
 from gateway.complaints.desk import ComplaintDesk
+from gateway.hearings.channel import build_hearings_channel
+from gateway.hearings.desk import HearingDesk
 from gateway.intake import Intake
 from gateway.metrics import GatewayMetrics, StateSources
 from gateway.open.channel import OpenDataChannel, build_open_data
@@ -73,6 +75,7 @@ class Gateway:
     complaints: ComplaintDesk | None = None
     open_data: OpenDataChannel | None = None
     acts: ActDesk | None = None
+    hearings: HearingDesk | None = None
 
     async def readiness(self) -> list[ReadinessReport]:
         return [await check() for check in self.readiness_checks]
@@ -183,7 +186,15 @@ def bootstrap(settings: Settings) -> Gateway:
         },
         metrics=metrics,
     )
-    intake = Intake(catalogue=catalogue, table=table, engine=engine, store=store, metrics=metrics)
+    hearings = build_hearings_channel(store)
+    intake = Intake(
+        catalogue=catalogue,
+        table=table,
+        engine=engine,
+        store=store,
+        metrics=metrics,
+        on_accept=hearings.on_accept,
+    )
     gateway = Gateway(
         settings=settings,
         catalogue=catalogue,
@@ -193,6 +204,7 @@ def bootstrap(settings: Settings) -> Gateway:
         intake=intake,
         clients_by_key_hash=index_clients(table.clients),
         metrics=metrics,
+        hearings=hearings.desk,
     )
     equip(gateway)
     log.info(
@@ -255,6 +267,7 @@ def bootstrap(settings: Settings) -> Gateway:
 
     open_data = build_open_data(settings, catalogue, table, store, policy_of=policy_of)
     open_data.service.register(acts.feed())
+    open_data.service.register(hearings.feed())
     gateway.open_data = open_data
 
     async def open_data_ready() -> ReadinessReport:

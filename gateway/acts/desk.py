@@ -32,20 +32,13 @@ from contracts.act_messages import (
     OfficialText,
     ReviewState,
 )
+from gateway.access import Speaker
 from gateway.routing.refusals import Refusal
 from gateway.store import OutboxKind, Store, StoreConflict, UnitOfWork
 from gateway.store.acts import ActEvent, ActRecord, ActRepository, PublishedAct
 from gateway.store.clock import utc_now
 
 log = structlog.get_logger()
-
-
-@dataclass(frozen=True, slots=True)
-class Speaker:
-    """The authenticated client of a municipality, and the municipality it speaks for."""
-
-    client: str
-    municipality: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.act_messages import MunicipalAct, OfficialText
-from gateway.access import Client
-from gateway.acts.desk import ActAnswer, ActDesk, Speaker
-from gateway.api.auth import CurrentClient, require_role
+from gateway.acts.desk import ActAnswer, ActDesk
+from gateway.api.auth import CurrentClient, speaker_of
 from gateway.api.deps import GatewayDep
 from gateway.api.problems import Problem, problem_responses
 from gateway.bootstrap import Gateway
@@ -69,15 +68,6 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     202: {"model": ActView, "description": "accepted; the ministry will be told"},
     **problem_responses(401, 403, 404, 409, 422),
 }
-
-
-def speaker_of(client: Client) -> Speaker:
-    """The municipality a client speaks for; only ``municipality`` clients speak for one."""
-    require_role(client, "municipality")
-    municipality = client.config.municipality
-    if municipality is None:  # routes check refuses such a client; kept as a clear failure
-        raise Problem("auth.forbidden")
-    return Speaker(client=client.name, municipality=municipality)
 
 
 def desk_of(gateway: Gateway) -> ActDesk:

@@ -198,6 +198,19 @@ async def open_acts(request: Request) -> Response:
     return await _feed(request, "acts")
 
 
+@router.get("/hearings", responses=FEED_RESPONSES)
+async def open_hearings(request: Request) -> Response:
+    """Public hearings and debates the municipalities published: topic, place and time, the
+    documents, the comment window, the number of comments received and, once published, the
+    municipality's report on them (which closes the hearing).
+
+    Filters: `municipality`, `year` (of the hearing), `status` (open, closed),
+    `comment_period` (upcoming, open, ended); `format` json or csv; `page_size`, `cursor`;
+    `lang` sq, sr or en.
+    """
+    return await _feed(request, "hearings")
+
+
 @router.get("/budget/lines/{line_id}", responses=problem_responses(404, 503))
 async def open_budget_line(request: Request, line_id: str) -> Response:
     """One budget line with its monthly execution (the target of OCDS `planning.budget.uri`)."""

@@ -24,8 +24,9 @@ from adapters.amqp.topology import (
     ministry_user_commands,
 )
 from contracts.act_messages import ActReviewDecision, MunicipalAct, ReviewState
+from gateway.access import Speaker
 from gateway.acts.consumer import ActReviewConsumer
-from gateway.acts.desk import ActDesk, Speaker
+from gateway.acts.desk import ActDesk
 from gateway.store import Store
 from gateway.store.acts import ActRepository
 from tests.fixtures.broker import rabbitmqctl
