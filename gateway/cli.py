@@ -179,6 +179,13 @@ def _backoffice(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ministry(args: argparse.Namespace) -> int:
+    from sandbox.ministry import main as ministry_main
+
+    ministry_main(args.rest)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ekomunat-gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -251,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backoffice.add_argument("rest", nargs=argparse.REMAINDER)
     backoffice.set_defaults(handler=_backoffice)
+
+    ministry_office = commands.add_parser(
+        "ministry", help="run the sandbox ministry that reviews municipal acts (MAPL)"
+    )
+    ministry_office.add_argument("rest", nargs=argparse.REMAINDER)
+    ministry_office.set_defaults(handler=_ministry)
 
     sandbox = commands.add_parser(
         "sandbox", help="run the sandbox registries (arguments go to the sandbox launcher)"
