@@ -191,3 +191,17 @@ def test_the_ministry_cannot_set_the_municipality_s_own_states() -> None:
 )
 def test_legal_review_transitions(current: str, new: str, legal: bool) -> None:
     assert is_legal_review_transition(ReviewState(current), ReviewState(new)) is legal
+
+
+def test_the_municipal_it_guide_examples_of_acts_follow_the_schemas() -> None:
+    guide = (SCHEMA_DIR.parent.parent / "docs" / "municipal-it-guide.md").read_text("utf-8")
+    blocks = [json.loads(b.split("```", 1)[0]) for b in guide.split("```json\n")[1:]]
+    act, submission, decision = blocks[2:5]
+    _schema("municipal-act-v1.json").validate(act)
+    _schema("act-submission-v1.json").validate(submission)
+    _schema("act-review-decision-v1.json").validate(decision)
+    assert MunicipalAct.model_validate(act) == ActSubmission.model_validate(submission).act
+    assert (
+        ActReviewDecision.model_validate(decision).act_id
+        == ActSubmission.model_validate(submission).act_id
+    )

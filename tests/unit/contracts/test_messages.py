@@ -150,7 +150,8 @@ def test_municipalities_cannot_set_the_gateways_own_statuses() -> None:
 def test_the_municipal_it_guide_examples_follow_the_schemas() -> None:
     guide = (SCHEMA_DIR.parent.parent / "docs" / "municipal-it-guide.md").read_text("utf-8")
     blocks = [block.split("```", 1)[0] for block in guide.split("```json\n")[1:]]
-    handoff, status_update = (json.loads(block) for block in blocks)
+    # The first two examples are the application's; the acts' and hearings' follow.
+    handoff, status_update = (json.loads(block) for block in blocks[:2])
     for file_name, example in (
         ("handoff-v1.json", handoff),
         ("status-update-v1.json", status_update),
