@@ -12,9 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -22,8 +20,8 @@ from tests.fixtures.broker import (
     BROKER_HOST,
     BROKER_PORT,
     BrokerControl,
-    rabbitmqctl,
-    wait_for_broker,
+    private_vhost,
+    vhost_url,
 )
 from tests.fixtures.gateway import GatewayProcess, http_json, portal_headers, registry_environment
 
@@ -33,15 +31,8 @@ FINAL = {"approved", "rejected", "closed"}
 
 @pytest.fixture(scope="module")
 def amqp_url():
-    vhost = f"ekomunat-e2e-{uuid.uuid4().hex[:8]}"
-    wait_for_broker(f"amqp://guest:guest@{BROKER_HOST}:{BROKER_PORT}/%2F")
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    try:
-        yield f"amqp://guest:guest@{BROKER_HOST}:{BROKER_PORT}/{quote(vhost, safe='')}"
-    finally:
-        wait_for_broker(f"amqp://guest:guest@{BROKER_HOST}:{BROKER_PORT}/%2F")
-        rabbitmqctl("delete_vhost", vhost)
+    with private_vhost("ekomunat-e2e") as vhost:
+        yield vhost_url(vhost)
 
 
 @pytest.fixture(scope="module")
