@@ -16,9 +16,8 @@ from typing import Any
 from contracts.act_messages import ReviewState, issuer_of
 from contracts.catalogue import Catalogue
 from gateway.open import labels
-from gateway.open.problems import OpenProblem
 from gateway.open.query import FeedQuery
-from gateway.open.views import FeedRows, municipality_fields
+from gateway.open.views import FeedRows, municipality_fields, register_rows, register_selection
 from gateway.store.acts import ActEvent, PublishedAct
 
 ACT_COLUMNS = (
@@ -89,25 +88,22 @@ def _ministry_part(events: Sequence[ActEvent], language: Any) -> dict[str, Any]:
 
 
 def act_rows(published: Sequence[PublishedAct], catalogue: Catalogue, query: FeedQuery) -> FeedRows:
-    result = FeedRows()
-    years = sorted({item.record.adopted_on.year for item in published})
-    if query.year is not None and query.year not in years:
-        raise OpenProblem("open.year.unknown", extra={"year": query.year, "published_years": years})
-    result.year = query.year
+    result = FeedRows(year=query.year)
     state, kind = query.filter("review_state"), query.filter("kind")
     language = query.language
-    for item in published:
+    selected = register_selection(
+        published,
+        query,
+        municipality_of=lambda item: item.record.municipality,
+        year_of=lambda item: item.record.adopted_on.year,
+    )
+    for item in selected:
         record = item.record
-        if query.municipality and record.municipality != query.municipality:
-            continue
-        if query.year is not None and record.adopted_on.year != query.year:
-            continue
         if state and record.review_state.value != state:
             continue
         if kind and record.kind != kind:
             continue
         issuer = issuer_of(record.kind)  # type: ignore[arg-type]
-        title = record.title.get(language) or record.title["sq"]
         row = {
             **municipality_fields(catalogue, record.municipality, language),
             "act_id": record.id,
@@ -116,7 +112,7 @@ def act_rows(published: Sequence[PublishedAct], catalogue: Catalogue, query: Fee
             "issuer": issuer,
             "issuer_name": labels.label(labels.ACT_ISSUERS, issuer, language),
             "number": record.number,
-            "title": title,
+            "title": record.title.get(language) or record.title["sq"],
             "adopted_on": record.adopted_on.isoformat(),
             "review_state": record.review_state.value,
             "review_state_name": labels.label(
@@ -129,8 +125,4 @@ def act_rows(published: Sequence[PublishedAct], catalogue: Catalogue, query: Fee
             "documents": [dict(document) for document in record.documents],
         }
         result.add((record.adopted_on.isoformat(), record.municipality, record.number), row)
-        result.source_times.append(record.updated_at)
-    if result.source_times:
-        result.source_times = [max(result.source_times)]
-    result.sort()
-    return result
+    return register_rows(result, (item.record.updated_at for item in selected))

@@ -14,9 +14,8 @@ from typing import Any
 
 from contracts.catalogue import Catalogue, DisplayLanguage
 from gateway.open import labels
-from gateway.open.problems import OpenProblem
 from gateway.open.query import FeedQuery
-from gateway.open.views import FeedRows, municipality_fields
+from gateway.open.views import FeedRows, municipality_fields, register_rows, register_selection
 from gateway.store.hearings import HearingRecord, PublishedHearing
 
 HEARING_COLUMNS = (
@@ -82,19 +81,17 @@ def hearing_view(record: HearingRecord, comments: int, now: datetime) -> dict[st
 def hearing_rows(
     published: Sequence[PublishedHearing], catalogue: Catalogue, query: FeedQuery, now: datetime
 ) -> FeedRows:
-    result = FeedRows()
-    years = sorted({item.record.held_at.year for item in published})
-    if query.year is not None and query.year not in years:
-        raise OpenProblem("open.year.unknown", extra={"year": query.year, "published_years": years})
-    result.year = query.year
+    result = FeedRows(year=query.year)
     status, period = query.filter("status"), query.filter("comment_period")
     language = query.language
-    for item in published:
+    selected = register_selection(
+        published,
+        query,
+        municipality_of=lambda item: item.record.municipality,
+        year_of=lambda item: item.record.held_at.year,
+    )
+    for item in selected:
         record = item.record
-        if query.municipality and record.municipality != query.municipality:
-            continue
-        if query.year is not None and record.held_at.year != query.year:
-            continue
         if status and status_of(record) != status:
             continue
         if period and record.comment_period(now) != period:
@@ -122,8 +119,4 @@ def hearing_rows(
             "documents": [dict(document) for document in record.documents],
         }
         result.add((record.held_at.isoformat(), record.municipality, record.reference), row)
-        result.source_times.append(record.updated_at)
-    if result.source_times:
-        result.source_times = [max(result.source_times)]
-    result.sort()
-    return result
+    return register_rows(result, (item.record.updated_at for item in selected))

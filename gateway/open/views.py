@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts.catalogue import Catalogue, DisplayLanguage
 from contracts.open_records import (
@@ -28,6 +28,7 @@ from gateway.open.problems import OpenProblem
 from gateway.open.query import FeedQuery
 
 Row = dict[str, Any]
+Item = TypeVar("Item")
 
 
 @dataclass
@@ -488,5 +489,36 @@ def permit_rows(
             ),
         }
         result.add((entry["issued_on"], entry["permit_number"]), row)
+    result.sort()
+    return result
+
+
+# ---- the gateway's own registers (acts, hearings) ------------------------------------------------
+
+
+def register_selection(
+    items: Sequence[Item],
+    query: FeedQuery,
+    *,
+    municipality_of: Callable[[Item], str],
+    year_of: Callable[[Item], int],
+) -> list[Item]:
+    """The entries of a register the query's municipality and year select; a year with no
+    entry at all is a 404 that names the years there are."""
+    years = sorted({year_of(item) for item in items})
+    if query.year is not None and query.year not in years:
+        raise OpenProblem("open.year.unknown", extra={"year": query.year, "published_years": years})
+    return [
+        item
+        for item in items
+        if (not query.municipality or municipality_of(item) == query.municipality)
+        and (query.year is None or year_of(item) == query.year)
+    ]
+
+
+def register_rows(result: FeedRows, changed: Iterable[datetime]) -> FeedRows:
+    """Rows in their order, with the newest change as ``Last-Modified``."""
+    times = list(changed)
+    result.source_times = [max(times)] if times else []
     result.sort()
     return result

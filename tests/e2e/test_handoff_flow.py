@@ -9,8 +9,6 @@ what was delivered, and how often.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,7 +21,13 @@ from tests.fixtures.broker import (
     private_vhost,
     vhost_url,
 )
-from tests.fixtures.gateway import GatewayProcess, http_json, portal_headers, registry_environment
+from tests.fixtures.gateway import (
+    GatewayProcess,
+    http_json,
+    portal_headers,
+    registry_environment,
+    sandbox_office,
+)
 
 MUNICIPALITY = "19"
 FINAL = {"approved", "rejected", "closed"}
@@ -43,28 +47,13 @@ def folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def backoffice(amqp_url, folder):
     database = folder / "backoffice-19.db"
-    log = (folder / "backoffice.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox.backoffice",
-            "--municipality",
-            MUNICIPALITY,
-            "--amqp-url",
-            amqp_url,
-            "--database",
-            str(database),
-            "--decision-delay",
-            "0.2",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield database
-    process.terminate()
-    process.wait(20)
-    log.close()
+    with sandbox_office(
+        "sandbox.backoffice",
+        *("--municipality", MUNICIPALITY, "--amqp-url", amqp_url),
+        *("--database", str(database), "--decision-delay", "0.2"),
+        log_path=folder / "backoffice.log",
+    ):
+        yield database
 
 
 def start_gateway(sandbox, amqp_url, folder, *, relay: bool, name: str) -> GatewayProcess:

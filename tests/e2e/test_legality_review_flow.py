@@ -9,8 +9,6 @@ ministry's own SQLite file witnesses what reached it, and how often.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +18,12 @@ from typing import Any
 import pytest
 
 from tests.fixtures.broker import private_vhost, vhost_url
-from tests.fixtures.gateway import GatewayProcess, http_json, registry_environment
+from tests.fixtures.gateway import (
+    GatewayProcess,
+    http_json,
+    registry_environment,
+    sandbox_office,
+)
 from tests.fixtures.participation import act_body, municipality_headers
 
 FINAL = {"found_lawful", "reconsidered", "referred_to_court", "withdrawn"}
@@ -56,25 +59,12 @@ def gateway(sandbox: Any, amqp_url: str, folder: Path) -> Iterator[GatewayProces
 @pytest.fixture(scope="module")
 def ministry(amqp_url: str, folder: Path, gateway: GatewayProcess) -> Iterator[Path]:
     database = folder / "ministry.db"
-    with (folder / "ministry.log").open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "sandbox.ministry",
-                "--amqp-url",
-                amqp_url,
-                "--database",
-                str(database),
-                "--decision-delay",
-                "0.3",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    with sandbox_office(
+        "sandbox.ministry",
+        *("--amqp-url", amqp_url, "--database", str(database), "--decision-delay", "0.3"),
+        log_path=folder / "ministry.log",
+    ):
         yield database
-        process.terminate()
-        process.wait(20)
 
 
 def _review(base: str, act_id: str, code: str, timeout_s: float = 90) -> dict[str, Any]:
