@@ -123,6 +123,9 @@ class Service(_Frozen):
     produces: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     legal_basis: str | None = None
     municipalities: Literal["all"] | tuple[MunicipalityCode, ...] = "all"
+    anonymous_allowed: bool = Field(
+        False, description="a request may come without an applicant (nothing personal is asked)"
+    )
     form: dict[str, Any]
 
     @field_validator("form")

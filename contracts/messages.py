@@ -121,7 +121,9 @@ class HandoffMessage(_Message):
     Routed on ``ekomunat.requests`` with the routing key ``<municipality>.<service>``;
     the AMQP ``message_id`` equals ``message_id`` here and ``correlation_id`` is the
     ``request_id``. Back-offices must treat a second delivery of one ``message_id`` as the
-    same application.
+    same application. ``applicant`` is null only for an anonymous request, which the catalogue
+    allows for few services (``anonymous_allowed``): such a hand-off carries no personal
+    number at all.
     """
 
     schema_version: Literal["1"] = "1"
@@ -130,7 +132,10 @@ class HandoffMessage(_Message):
     service: ServiceCode
     municipality: MunicipalityCode
     language: Language
-    applicant: Applicant
+    applicant: Applicant | None = Field(
+        description="the citizen; null only for a service the catalogue opens to anonymous "
+        "requests (a comment in a public hearing) when the citizen gave no name"
+    )
     form: dict[str, Any]
     records: tuple[RegistryRecord, ...] = ()
     submitted_at: AwareDatetime

@@ -27,6 +27,14 @@ class Client:
         return self.config.services == "all" or service in self.config.services
 
 
+@dataclass(frozen=True)
+class Speaker:
+    """A municipality's client, and the one municipality it speaks for (acts, hearings)."""
+
+    client: str
+    municipality: str
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 

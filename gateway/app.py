@@ -9,8 +9,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from gateway.api import acts as acts_api
 from gateway.api import catalogue, dashboard, health, ops, requests
 from gateway.api import complaints as complaints_api
+from gateway.api import hearings as hearings_api
 from gateway.api import metrics as metrics_api
 from gateway.api import open311 as open311_api
 from gateway.api.open_data import install_open_data
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     app.include_router(health.router)
     app.include_router(catalogue.router)
     app.include_router(requests.router)
+    app.include_router(acts_api.router)
+    app.include_router(hearings_api.router)
     app.include_router(complaints_api.router)
     app.include_router(open311_api.router)
     app.include_router(ops.session_router)

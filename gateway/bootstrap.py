@@ -21,9 +21,13 @@ from adapters.policy import RegistryPolicy
 from adapters.registry import ResilientRegistry, build_registry
 from contracts.catalogue import Catalogue, load_catalogue
 from gateway.access import Client, index_clients
+from gateway.acts.channel import build_acts_channel
+from gateway.acts.desk import ActDesk
 from gateway.callbacks import CallbackSender
 from gateway.complaints.channel import build_complaints_channel
 from gateway.complaints.desk import ComplaintDesk
+from gateway.hearings.channel import build_hearings_channel
+from gateway.hearings.desk import HearingDesk
 from gateway.intake import Intake
 from gateway.metrics import GatewayMetrics, StateSources
 from gateway.open.channel import OpenDataChannel, build_open_data
@@ -70,6 +74,8 @@ class Gateway:
     state_sources: StateSources = field(default_factory=StateSources)
     complaints: ComplaintDesk | None = None
     open_data: OpenDataChannel | None = None
+    acts: ActDesk | None = None
+    hearings: HearingDesk | None = None
 
     async def readiness(self) -> list[ReadinessReport]:
         return [await check() for check in self.readiness_checks]
@@ -180,7 +186,15 @@ def bootstrap(settings: Settings) -> Gateway:
         },
         metrics=metrics,
     )
-    intake = Intake(catalogue=catalogue, table=table, engine=engine, store=store, metrics=metrics)
+    hearings = build_hearings_channel(store)
+    intake = Intake(
+        catalogue=catalogue,
+        table=table,
+        engine=engine,
+        store=store,
+        metrics=metrics,
+        on_accept=hearings.on_accept,
+    )
     gateway = Gateway(
         settings=settings,
         catalogue=catalogue,
@@ -190,6 +204,7 @@ def bootstrap(settings: Settings) -> Gateway:
         intake=intake,
         clients_by_key_hash=index_clients(table.clients),
         metrics=metrics,
+        hearings=hearings.desk,
     )
     equip(gateway)
     log.info(
@@ -236,7 +251,23 @@ def bootstrap(settings: Settings) -> Gateway:
     gateway.readiness_checks.append(complaints_ready)
     gateway.closers.append(complaints.close)
 
+    acts = build_acts_channel(
+        settings,
+        store,
+        municipality_codes=catalogue.municipality_codes,
+        central_institutions=[i.id for i in complaints.desk.catalogue.central_institutions],
+    )
+    gateway.acts = acts.desk
+
+    async def acts_ready() -> ReadinessReport:
+        return ReadinessReport("acts", *acts.readiness())
+
+    gateway.readiness_checks.append(acts_ready)
+    gateway.closers.append(acts.close)
+
     open_data = build_open_data(settings, catalogue, table, store, policy_of=policy_of)
+    open_data.service.register(acts.feed())
+    open_data.service.register(hearings.feed())
     gateway.open_data = open_data
 
     async def open_data_ready() -> ReadinessReport:

@@ -3,7 +3,8 @@
 Sub-commands: ``serve`` (the HTTP gateway), ``demo`` (the gateway with its sandbox
 registries, requests flowing end to end), ``sandbox`` (the registry simulators alone),
 ``relay`` (the outbox relay alone), ``backoffice`` (a sandbox municipal back-office),
-``topology`` (print or apply the RabbitMQ topology; per-municipality broker users),
+``ministry`` (the sandbox ministry reviewing municipal acts), ``topology`` (print or apply
+the RabbitMQ topology; broker users per municipality and for the ministry),
 ``catalogue check`` and ``routes check`` (refuse a broken file, naming file, line and key).
 """
 
@@ -113,32 +114,52 @@ def _logs(args: argparse.Namespace) -> int:
 def _topology(args: argparse.Namespace) -> int:
     import os
 
+    import pika
+
     from adapters.amqp.topology import (
         apply_commands,
-        apply_topology,
-        describe,
+        declare_items,
+        describe_items,
+        full_declarations,
+        ministry_user_commands,
         municipality_user_commands,
     )
     from contracts.catalogue import load_catalogue
+    from contracts.complaints.catalogue import load_complaint_catalogue
 
     settings = Settings()
-    codes = load_catalogue(settings.catalogue_dir).municipality_codes
+    catalogue = load_catalogue(settings.catalogue_dir)
+    central = [
+        institution.id
+        for institution in load_complaint_catalogue(catalogue.municipalities).central_institutions
+    ]
+    items = full_declarations(catalogue.municipality_codes, central)
     if args.action == "print":
-        sys.stdout.write(describe(codes))
-    elif args.action == "apply":
-        apply_topology(settings.amqp_url, codes)
-        sys.stdout.write(f"topology applied for {len(codes)} municipalities\n")
+        sys.stdout.write(describe_items(items))
+        return 0
+    if args.action == "apply":
+        with pika.BlockingConnection(pika.URLParameters(settings.amqp_url)) as connection:
+            declare_items(connection.channel(), items)
+        sys.stdout.write(
+            f"topology applied for {len(catalogue.municipality_codes)} municipalities, "
+            f"{len(central)} central institutions and the ministry's review of acts\n"
+        )
+        return 0
+    password = os.environ.get("GATEWAY_MUNICIPALITY_PASSWORD")
+    if args.action == "ministry-user":
+        commands = ministry_user_commands(password or "<password>")
+        who = "the ministry (legality review of acts)"
     else:
-        password = os.environ.get("GATEWAY_MUNICIPALITY_PASSWORD")
         commands = municipality_user_commands(args.municipality, password or "<password>")
-        if args.apply:
-            if not password:
-                sys.stderr.write("set GATEWAY_MUNICIPALITY_PASSWORD to apply\n")
-                return 1
-            apply_commands(commands)
-            sys.stdout.write(f"broker user for municipality {args.municipality} applied\n")
-        else:
-            sys.stdout.write("".join(" ".join(command) + "\n" for command in commands))
+        who = f"municipality {args.municipality}"
+    if args.apply:
+        if not password:
+            sys.stderr.write("set GATEWAY_MUNICIPALITY_PASSWORD to apply\n")
+            return 1
+        apply_commands(commands)
+        sys.stdout.write(f"broker user for {who} applied\n")
+    else:
+        sys.stdout.write("".join(" ".join(command) + "\n" for command in commands))
     return 0
 
 
@@ -155,6 +176,13 @@ def _backoffice(args: argparse.Namespace) -> int:
     from sandbox.backoffice import main as backoffice_main
 
     backoffice_main(args.rest)
+    return 0
+
+
+def _ministry(args: argparse.Namespace) -> int:
+    from sandbox.ministry import main as ministry_main
+
+    ministry_main(args.rest)
     return 0
 
 
@@ -211,6 +239,12 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument(
         "--apply", action="store_true", help="run them (password: GATEWAY_MUNICIPALITY_PASSWORD)"
     )
+    ministry = topology_commands.add_parser(
+        "ministry-user", help="rabbitmqctl commands for the reviewing ministry's broker user"
+    )
+    ministry.add_argument(
+        "--apply", action="store_true", help="run them (password: GATEWAY_MUNICIPALITY_PASSWORD)"
+    )
     topology.set_defaults(handler=_topology)
 
     relay = commands.add_parser(
@@ -224,6 +258,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backoffice.add_argument("rest", nargs=argparse.REMAINDER)
     backoffice.set_defaults(handler=_backoffice)
+
+    ministry_office = commands.add_parser(
+        "ministry", help="run the sandbox ministry that reviews municipal acts (MAPL)"
+    )
+    ministry_office.add_argument("rest", nargs=argparse.REMAINDER)
+    ministry_office.set_defaults(handler=_ministry)
 
     sandbox = commands.add_parser(
         "sandbox", help="run the sandbox registries (arguments go to the sandbox launcher)"

@@ -1,8 +1,10 @@
 """``ekomunat-gateway demo``: the whole flow on one machine, on the embedded defaults.
 
 It starts the sandbox registries, the gateway (with its relay and status consumer), a
-sandbox back-office for a few municipalities, then a sample portal client that makes sync
-and async requests and follows them until the municipalities have decided. Each part is a
+sandbox back-office for a few municipalities and the sandbox ministry that reviews municipal
+acts, then a sample portal client that makes sync and async requests and follows them until
+the municipalities have decided, and a sample municipality client that submits acts for
+legality review and holds a public hearing. Each part is a
 real process talking over loopback, exactly as in production; their logs go to
 ``var/demo/*.log`` so the terminal shows only the story. With RabbitMQ unreachable it still
 runs, and says that the applications wait in the outbox.
@@ -168,7 +170,25 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
                     env,
                 )
                 stack.callback(office.stop)
+            ministry = Process(
+                "ministry",
+                [
+                    python,
+                    "-m",
+                    "sandbox.ministry",
+                    "--amqp-url",
+                    settings.amqp_url,
+                    "--decision-delay",
+                    "1",
+                    "--database",
+                    str(log_dir / "ministry.db"),
+                ],
+                log_dir,
+                env,
+            )
+            stack.callback(ministry.stop)
             say(f"back-offices  municipalities {', '.join(DEMO_MUNICIPALITIES)} (RabbitMQ)\n")
+            say("ministry      legality review of municipal acts (MAPL, RabbitMQ)\n")
         else:
             say(
                 "RabbitMQ is not reachable at "
@@ -193,9 +213,26 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
             env=env,
             check=False,
         )
-        say(f"\nlogs: {log_dir}/*.log (one JSON line per hop)\n")
         if portal.returncode != 0:
             return portal.returncode
+        say("\nmunicipalities submit acts and hold a public hearing …\n\n")
+        municipal = subprocess.run(
+            [
+                python,
+                "-m",
+                "sandbox.municipal_client",
+                "--gateway",
+                base,
+                "--wait",
+                str(wait_s if broker_up else 2),
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            check=False,
+        )
+        say(f"\nlogs: {log_dir}/*.log (one JSON line per hop)\n")
+        if municipal.returncode != 0:
+            return municipal.returncode
         if keep_running:
             say(f"the gateway keeps running at {base}; Ctrl-C stops everything\n")
             try:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +30,7 @@ from gateway.metrics import GatewayMetrics
 from gateway.routing.engine import Gathered, RequestFacts, RoutingEngine
 from gateway.routing.refusals import Refusal
 from gateway.routing.table import RoutingTable
-from gateway.store import Store
+from gateway.store import Store, UnitOfWork
 from gateway.store.errors import DuplicateIdempotencyKey
 from gateway.store.records import NewRequest
 
@@ -38,6 +38,11 @@ log = structlog.get_logger()
 
 _received_at: ContextVar[float] = ContextVar("intake_received_at", default=0.0)
 """When the request being taken in was received (perf_counter), for the last hop's duration."""
+
+AcceptHook = Callable[[UnitOfWork, NewRequest, HandoffMessage], None]
+"""A service's own check and record inside the accept transaction (a comment in a public
+hearing: the hearing is open, and one more comment is counted); raising ``Refusal`` there
+rolls the whole request back."""
 
 
 def _ms_since(started: float) -> float:
@@ -51,7 +56,8 @@ class Submission:
     service: str
     municipality: str
     language: str
-    applicant: Applicant
+    applicant: Applicant | None
+    """None: an anonymous request, for a service the catalogue opens to them."""
     form: Mapping[str, Any]
     callback_url: str | None = None
 
@@ -62,7 +68,7 @@ class Submission:
                 "service": self.service,
                 "municipality": self.municipality,
                 "language": self.language,
-                "applicant": self.applicant.model_dump(mode="json"),
+                "applicant": self.applicant.model_dump(mode="json") if self.applicant else None,
                 "form": self.form,
                 "callback_url": self.callback_url,
             },
@@ -152,8 +158,10 @@ class Intake:
         engine: RoutingEngine,
         store: Store,
         metrics: GatewayMetrics | None = None,
+        on_accept: Mapping[str, AcceptHook] | None = None,
     ) -> None:
         self._metrics = metrics
+        self._on_accept = dict(on_accept or {})
         self._catalogue = catalogue
         self._table = table
         self._engine = engine
@@ -228,8 +236,10 @@ class Intake:
         route = self._table.route_for(service.code, submission.municipality)
         if route is None:  # compile_routing guarantees one; kept as a clear failure
             raise Refusal("service.unknown", status=422)
+        applicant = submission.applicant
         facts = RequestFacts(
-            applicant_personal_number=submission.applicant.personal_number,
+            # Anonymous only where the routes check made sure no call or rule reads it.
+            applicant_personal_number=applicant.personal_number if applicant else "",
             municipality=submission.municipality,
             form=submission.form,
         )
@@ -285,6 +295,10 @@ class Intake:
             raise Refusal("municipality.unknown", status=422)
         if not service.offered_in(submission.municipality):
             raise Refusal("service.not_offered")
+        if submission.applicant is None and not service.anonymous_allowed:
+            raise Refusal(
+                "request.payload.invalid", errors=[("/applicant", "is required for this service")]
+            )
         problems = self._forms.problems(service.code, submission.form)
         if problems:
             raise Refusal("request.payload.invalid", errors=problems)
@@ -415,6 +429,9 @@ class Intake:
                 uow.requests.add(new)
                 if handoff is not None:
                     uow.outbox.add_handoff(handoff)
+                    hook = self._on_accept.get(new.service)
+                    if hook is not None:
+                        hook(uow, new, handoff)
                 uow.idempotency.save(caller.name, key, fingerprint, status_code, body)
                 uow.commit()
         except DuplicateIdempotencyKey:

@@ -33,7 +33,7 @@ import structlog
 
 from adapters.amqp import connection_parameters
 from adapters.amqp.publisher import MAX_WINDOW, ConfirmingPublisher, Outgoing
-from adapters.amqp.topology import QueueType, TopologyNames, complaint_declarer
+from adapters.amqp.topology import QueueType, TopologyNames, full_declarer
 from contracts.messages import HANDOFF_SCHEMA_NAME
 from gateway.logging import configure_logging
 from gateway.metrics import GatewayMetrics
@@ -95,9 +95,10 @@ class Relay:
         self._thread: threading.Thread | None = None
         declare_topology = None
         if municipality_codes is not None:
-            # With the central institutions' queues too: a complaint for a central body must
-            # find its queue even when no complaint consumer runs in this process.
-            declare_topology = complaint_declarer(
+            # With the central institutions' and the ministry's queues too: a complaint for a
+            # central body or an act for review must find its queue even when no consumer of
+            # their answers runs in this process.
+            declare_topology = full_declarer(
                 municipality_codes, central_institutions, names=self._names, queue_type=queue_type
             )
 

@@ -18,13 +18,19 @@ the callback row is written in the same transaction as the status change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import structlog
 from pydantic import ValidationError
 
 from adapters.amqp import connection_parameters
-from adapters.amqp.consumer import Delivery, Outcome, QueueConsumer, Verdict
+from adapters.amqp.consumer import (
+    ConsumerWorker,
+    Delivery,
+    Outcome,
+    QueueConsumer,
+    Verdict,
+    rejected,
+)
 from adapters.amqp.topology import QueueType, TopologyNames, declarer
 from contracts.messages import RequestStatus, StatusUpdate, is_legal_transition
 from gateway.callbacks import queue_status_callback
@@ -50,8 +56,10 @@ def validation_summary(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-class StatusConsumer:
+class StatusConsumer(ConsumerWorker):
     """Consumes ``gateway.status`` in its own thread; one connection, owned by that thread."""
+
+    thread_name = "status-consumer"
 
     def __init__(
         self,
@@ -89,17 +97,8 @@ class StatusConsumer:
             name="status",
         )
 
-    def start(self) -> None:
-        self._consumer.start("status-consumer")
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._consumer.stop(timeout)
-
     def run_forever(self) -> None:
         self._consumer.run()
-
-    def health(self) -> dict[str, Any]:
-        return dict(self._consumer.health())
 
     def _counted_handle(self, delivery: Delivery) -> Outcome:
         """``handle``, counted by verdict (a raising handler is retried by the consumer)."""
@@ -197,13 +196,6 @@ class StatusConsumer:
 
     @staticmethod
     def _reject(delivery: Delivery, reason: str, **context: str) -> Outcome:
-        log.warning(
-            "status.rejected",
-            hop="status",
-            outcome="dead_lettered",
-            reason=reason,
-            message_id=delivery.message_id,
-            routing_key=delivery.routing_key,
-            **context,
+        return rejected(
+            delivery, "status.rejected", reason, hop="status", outcome="dead_lettered", **context
         )
-        return Outcome.dead_letter(reason)

@@ -12,28 +12,22 @@ survives a broker outage too.
     python -m sandbox.backoffice --municipality 19
 
 It speaks only the published contracts (``contracts/messages.py`` and their JSON Schemas)
-and imports nothing else of the gateway: if the two disagree, a test fails.
+and imports nothing else of the gateway: if the two disagree, a test fails. The file and the
+connection loop it shares with the sandbox ministry are in ``sandbox/office.py``.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pika
 import structlog
-from pika.adapters.blocking_connection import BlockingChannel
-from pika.exceptions import AMQPError
-from pika.spec import Basic, BasicProperties
 from pydantic import ValidationError
 
 from contracts.messages import (
@@ -45,6 +39,7 @@ from contracts.messages import (
     Note,
     StatusUpdate,
 )
+from sandbox.office import LocalDatabase, QueueOffice
 
 log = structlog.get_logger()
 
@@ -57,19 +52,6 @@ CREATE TABLE IF NOT EXISTS applications (
     received_at TEXT NOT NULL,
     body        TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS redeliveries (
-    message_id TEXT NOT NULL,
-    seen_at    TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS status_outbox (
-    update_id  TEXT PRIMARY KEY,
-    request_id TEXT NOT NULL,
-    routing_key TEXT NOT NULL,
-    body       TEXT NOT NULL,
-    due_at     REAL NOT NULL,
-    sent_at    REAL
-);
-CREATE INDEX IF NOT EXISTS status_outbox_due ON status_outbox (due_at) WHERE sent_at IS NULL;
 """
 
 NOTES: dict[str, dict[str, str]] = {
@@ -126,26 +108,12 @@ def note_for(status: MunicipalStatus, language: Language) -> Note:
     return Note(language="sq", text=texts["sq"])
 
 
-class BackOfficeDatabase:
+class BackOfficeDatabase(LocalDatabase):
     """The back-office's own SQLite file: applications and the status updates to send."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.executescript(SCHEMA)
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._connection
-            except BaseException:
-                self._connection.execute("ROLLBACK")
-                raise
-            self._connection.execute("COMMIT")
+    schema = SCHEMA
+    outbox_table = "status_outbox"
+    correlation = "request_id"
 
     def store_application(
         self, message: HandoffMessage, body: str, updates: Sequence[tuple[StatusUpdate, float]]
@@ -153,12 +121,8 @@ class BackOfficeDatabase:
         """Store a new application and its planned updates; False if it was seen before."""
         message_id = str(message.message_id)
         now = datetime.now(UTC).isoformat()
-        with self._transaction() as db:
-            seen = db.execute(
-                "SELECT 1 FROM applications WHERE message_id = ?", (message_id,)
-            ).fetchone()
-            if seen:
-                db.execute("INSERT INTO redeliveries VALUES (?, ?)", (message_id, now))
+        with self.transaction() as db:
+            if self.seen_before(db, "applications", message_id):
                 return False
             db.execute(
                 "INSERT INTO applications VALUES (?, ?, ?, ?, ?, ?)",
@@ -179,43 +143,14 @@ class BackOfficeDatabase:
             )
         return True
 
-    def due_updates(self, now: float, limit: int = 100) -> list[tuple[str, str, str, str]]:
-        with self._lock:
-            return self._connection.execute(
-                "SELECT update_id, request_id, routing_key, body FROM status_outbox "
-                "WHERE sent_at IS NULL AND due_at <= ? ORDER BY due_at, rowid LIMIT ?",
-                (now, limit),
-            ).fetchall()
-
-    def mark_sent(self, update_id: str) -> None:
-        with self._transaction() as db:
-            db.execute(
-                "UPDATE status_outbox SET sent_at = ? WHERE update_id = ?", (time.time(), update_id)
-            )
-
     def request_ids(self) -> list[str]:
-        with self._lock:
+        with self.lock:
             return [
-                row[0] for row in self._connection.execute("SELECT request_id FROM applications")
+                row[0] for row in self.connection.execute("SELECT request_id FROM applications")
             ]
 
-    def redelivery_count(self) -> int:
-        with self._lock:
-            return int(self._connection.execute("SELECT count(*) FROM redeliveries").fetchone()[0])
 
-    def unsent_count(self) -> int:
-        with self._lock:
-            row = self._connection.execute(
-                "SELECT count(*) FROM status_outbox WHERE sent_at IS NULL"
-            ).fetchone()
-        return int(row[0])
-
-    def close(self) -> None:
-        with self._lock:
-            self._connection.close()
-
-
-class BackOffice:
+class BackOffice(QueueOffice):
     """Consumes one municipality's queue and answers with status updates."""
 
     def __init__(
@@ -229,91 +164,43 @@ class BackOffice:
         prefetch: int = 20,
         official_id: str | None = None,
     ) -> None:
+        super().__init__(
+            amqp_url,
+            queue=f"{prefix}ekomunat.{municipality}",
+            exchange=f"{prefix}ekomunat.status",
+            schema="ekomunat.status-update",
+            prefetch=prefetch,
+            name=f"backoffice-{municipality}",
+        )
         self.municipality = municipality
         self.database = BackOfficeDatabase(database_path)
-        self._parameters = pika.URLParameters(amqp_url)
-        self._parameters.connection_attempts = 1
-        self._queue = f"{prefix}ekomunat.{municipality}"
-        self._status_exchange = f"{prefix}ekomunat.status"
         self._decision_delay_s = decision_delay_s
-        self._prefetch = prefetch
         self._official = DecidedBy(
             official_id=official_id or f"{municipality}-backoffice", role="sandbox back-office"
         )
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name=f"backoffice-{self.municipality}")
-        self._thread.start()
-
-    def request_stop(self) -> None:
-        """Thread-safe: the consuming loop ends within a fraction of a second."""
-        self._stop.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(15)
-            self._thread = None
-
-    def run(self) -> None:
-        """Consume and publish until ``stop``; reconnect after any broker trouble."""
-        backoff = 0.5
-        while not self._stop.is_set():
-            try:
-                self._session()
-                backoff = 0.5
-            except (AMQPError, OSError) as exc:
-                log.warning(
-                    "backoffice.broker_unreachable", error=type(exc).__name__, detail=str(exc)[:200]
-                )
-            if not self._stop.is_set():
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
-
-    def _session(self) -> None:
-        with pika.BlockingConnection(self._parameters) as connection:
-            consuming = connection.channel()
-            consuming.basic_qos(prefetch_count=self._prefetch)
-            publishing = connection.channel()
-            publishing.confirm_delivery()
-            consuming.basic_consume(self._queue, self._on_message)
-            log.info("backoffice.connected", municipality=self.municipality, queue=self._queue)
-            while not self._stop.is_set():
-                connection.process_data_events(time_limit=0.2)
-                self._publish_due(publishing)
-
-    def _on_message(
-        self,
-        channel: BlockingChannel,
-        method: Basic.Deliver,
-        properties: BasicProperties,
-        body: bytes,
-    ) -> None:
+    def take(self, body: bytes, message_id: str | None) -> bool:
         try:
             message = HandoffMessage.model_validate_json(body)
         except ValidationError:
-            # Not our contract: no retry will fix it; the queue dead-letters it.
-            log.warning("backoffice.invalid_message", message_id=properties.message_id)
-            channel.basic_reject(method.delivery_tag, requeue=False)
-            return
+            # Not our contract: no retry will fix it.
+            log.warning("backoffice.invalid_message", message_id=message_id)
+            return False
         if message.municipality != self.municipality:
-            log.warning("backoffice.wrong_municipality", message_id=properties.message_id)
-            channel.basic_reject(method.delivery_tag, requeue=False)
-            return
+            log.warning("backoffice.wrong_municipality", message_id=message_id)
+            return False
         received = time.time()
         updates = [
             (self._status_update(message, step, received), received + step.after_s)
             for step in decide(message, decision_delay_s=self._decision_delay_s)
         ]
         is_new = self.database.store_application(message, body.decode("utf-8"), updates)
-        channel.basic_ack(method.delivery_tag)
         log.info(
             "backoffice.received" if is_new else "backoffice.redelivered",
             request_id=str(message.request_id),
             message_id=str(message.message_id),
         )
+        return True
 
     def _status_update(self, message: HandoffMessage, step: Step, received: float) -> StatusUpdate:
         return StatusUpdate(
@@ -326,25 +213,6 @@ class BackOffice:
             decided_by=self._official,
             occurred_at=datetime.fromtimestamp(received, UTC) + timedelta(seconds=step.after_s),
         )
-
-    def _publish_due(self, channel: BlockingChannel) -> None:
-        username = getattr(self._parameters.credentials, "username", None)
-        for update_id, request_id, routing_key, body in self.database.due_updates(time.time()):
-            channel.basic_publish(
-                self._status_exchange,
-                routing_key,
-                body.encode("utf-8"),
-                BasicProperties(
-                    content_type="application/json",
-                    delivery_mode=pika.DeliveryMode.Persistent,
-                    message_id=update_id,
-                    correlation_id=request_id,
-                    user_id=username,
-                    headers={"schema": "ekomunat.status-update", "schema_version": "1"},
-                ),
-                mandatory=True,
-            )
-            self.database.mark_sent(update_id)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

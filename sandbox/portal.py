@@ -52,7 +52,7 @@ class PortalClient:
         self.gateway = gateway.rstrip("/")
         self.key = key
 
-    def _call(
+    def call(
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> tuple[int, dict[str, Any]]:
         headers = {"Authorization": f"Bearer {self.key}", "Accept": "application/json"}
@@ -71,13 +71,13 @@ class PortalClient:
             return refused.code, json.loads(refused.read() or b"{}")
 
     def submit(self, case: Case) -> None:
-        case.http_status, case.answer = self._call("POST", "/v1/requests", case.body)
+        case.http_status, case.answer = self.call("POST", "/v1/requests", case.body)
         case.status = case.answer.get("status", "")
 
     def follow(self, case: Case) -> None:
         if case.http_status != 202:
             return
-        _code, view = self._call("GET", case.answer["status_url"])
+        _code, view = self.call("GET", case.answer["status_url"])
         case.status = view.get("status", case.status)
         case.history = [change["status"] for change in view.get("history", [])]
 

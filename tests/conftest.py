@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.gateway",
     "tests.fixtures.complaints",
     "tests.fixtures.open_data",
+    "tests.fixtures.participation",
 ]

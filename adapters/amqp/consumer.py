@@ -77,6 +77,18 @@ class Delivery:
 Handler = Callable[[Delivery], Outcome]
 
 
+def rejected(delivery: Delivery, event: str, reason: str, **fields: str) -> Outcome:
+    """Dead-letter a message that failed a check, and say why in one log line."""
+    log.warning(
+        event,
+        reason=reason,
+        message_id=delivery.message_id,
+        routing_key=delivery.routing_key,
+        **fields,
+    )
+    return Outcome.dead_letter(reason)
+
+
 class QueueConsumer:
     """Consumes ``queue`` with ``handler`` until ``request_stop``."""
 
@@ -254,3 +266,24 @@ class QueueConsumer:
             channel.basic_reject(method.delivery_tag, requeue=False)
             return
         channel.basic_ack(method.delivery_tag)
+
+
+class ConsumerWorker:
+    """A worker of the gateway that owns one ``QueueConsumer`` (the status, complaint and act
+    review consumers): it runs in its own thread, stops, and tells readiness how it is."""
+
+    thread_name = "consumer"
+    _consumer: QueueConsumer
+
+    def start(self) -> None:
+        self._consumer.start(self.thread_name)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._consumer.stop(timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self._consumer.connected
+
+    def health(self) -> dict[str, Any]:
+        return dict(self._consumer.health())

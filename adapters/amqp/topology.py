@@ -18,6 +18,9 @@ of the topology beside the real one (tests, staging on a shared broker).
 Each municipality may get its own broker user that can only read its own queue and publish
 status updates whose routing key starts with its own code: ``municipality_user_commands``
 prints the ``rabbitmqctl`` commands that create it.
+
+Complaints and the legality review of municipal acts add their parts below;
+``full_declarations`` is all of it, what the relay declares and ``topology print`` shows.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from typing import Any, Literal
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
+
+from contracts.act_messages import REVIEWER
 
 QueueType = Literal["quorum", "classic"]
 
@@ -206,8 +211,13 @@ def describe(
     queue_type: QueueType = "quorum",
 ) -> str:
     """The topology as text, one declaration per line (``ekomunat-gateway topology``)."""
+    return describe_items(declarations(municipality_codes, names=names, queue_type=queue_type))
+
+
+def describe_items(items: Iterable[Declaration]) -> str:
+    """Declarations as text, one per line (``ekomunat-gateway topology print``)."""
     lines = []
-    for item in declarations(municipality_codes, names=names, queue_type=queue_type):
+    for item in items:
         if isinstance(item, ExchangeDeclaration):
             lines.append(f"exchange {item.name} type={item.type} durable")
         elif isinstance(item, QueueDeclaration):
@@ -443,6 +453,140 @@ def municipal_complaint_permission_commands(
             user,
             complaint_names.status_exchange,
             f"^{code}\\.",
+            "^$",
+        ],
+    ]
+
+
+# Legality review of municipal acts, declared beside the rest:
+#
+#   ekomunat.requests   (topic) --mapl.acts.#--> ekomunat.mapl.acts   the ministry's queue
+#   ekomunat.act-review (topic) --#------------> gateway.act-review   its decisions, for the gateway
+#
+# Submissions, revisions and withdrawals travel on the requests exchange like every hand-off
+# (routing key mapl.acts.<municipality>.<action>), so the relay and the outbox serve them
+# unchanged; the ministry's decisions come back on their own exchange, so neither status
+# consumer ever sees one.
+
+
+@dataclass(frozen=True, slots=True)
+class ActReviewNames:
+    """Names of the legality review's part of the topology, behind the same prefix."""
+
+    names: TopologyNames = TopologyNames()
+
+    @property
+    def ministry_queue(self) -> str:
+        return f"{self.names.prefix}ekomunat.{REVIEWER}.acts"
+
+    @property
+    def submission_binding(self) -> str:
+        return f"{REVIEWER}.acts.#"
+
+    @property
+    def decision_exchange(self) -> str:
+        return f"{self.names.prefix}ekomunat.act-review"
+
+    @property
+    def decision_queue(self) -> str:
+        return f"{self.names.prefix}gateway.act-review"
+
+    @property
+    def ministry_user(self) -> str:
+        return f"{self.names.prefix}ekomunat-{REVIEWER}"
+
+    def is_party_user(self, user: str | None) -> bool:
+        """A broker user of some eKomunat party (a municipality, an institution, the ministry)."""
+        return user is not None and user.startswith(f"{self.names.prefix}ekomunat-")
+
+
+def act_review_declarations(
+    *, names: TopologyNames | None = None, queue_type: QueueType = "quorum"
+) -> list[Declaration]:
+    """The ministry's queue, its decisions' exchange and the gateway's queue of them."""
+    names = names or TopologyNames()
+    acts = ActReviewNames(names)
+    dlx = names.dead_letter_exchange
+    return [
+        ExchangeDeclaration(acts.decision_exchange, "topic"),
+        QueueDeclaration(
+            acts.decision_queue,
+            _queue_arguments(queue_type, dead_letter_exchange=dlx, delivery_limit=None),
+        ),
+        Binding(acts.decision_queue, acts.decision_exchange, "#"),
+        QueueDeclaration(
+            acts.ministry_queue,
+            _queue_arguments(
+                queue_type, dead_letter_exchange=dlx, delivery_limit=MUNICIPAL_DELIVERY_LIMIT
+            ),
+        ),
+        Binding(acts.ministry_queue, names.requests_exchange, acts.submission_binding),
+    ]
+
+
+def full_declarations(
+    municipality_codes: Iterable[str],
+    central_institutions: Iterable[str],
+    *,
+    names: TopologyNames | None = None,
+    queue_type: QueueType = "quorum",
+) -> list[Declaration]:
+    """Everything: applications, complaints and the legality review of acts."""
+    items = complaint_declarations(
+        municipality_codes, central_institutions, names=names, queue_type=queue_type
+    )
+    return items + act_review_declarations(names=names, queue_type=queue_type)
+
+
+def full_declarer(
+    municipality_codes: Iterable[str],
+    central_institutions: Iterable[str],
+    *,
+    names: TopologyNames | None = None,
+    queue_type: QueueType = "quorum",
+) -> Callable[[BlockingChannel], None]:
+    """``full_declarations`` applied at every (re)connect of a worker."""
+    items = full_declarations(
+        municipality_codes, central_institutions, names=names, queue_type=queue_type
+    )
+
+    def declare_on(channel: BlockingChannel) -> None:
+        declare_items(channel, items)
+
+    return declare_on
+
+
+def ministry_user_commands(
+    password: str, *, names: TopologyNames | None = None, vhost: str = "/"
+) -> list[list[str]]:
+    """``rabbitmqctl`` commands creating the reviewing ministry's broker user.
+
+    It may consume only the ministry's queue and publish only decisions whose routing key
+    starts ``mapl.acts.``; the act review consumer trusts its broker-checked ``user_id`` as
+    the ministry, and refuses decisions any other eKomunat user sends.
+    """
+    names = names or TopologyNames()
+    acts = ActReviewNames(names)
+    return [
+        ["rabbitmqctl", "add_user", acts.ministry_user, password],
+        [
+            "rabbitmqctl",
+            "set_permissions",
+            "-p",
+            vhost,
+            acts.ministry_user,
+            "^$",
+            f"^{re.escape(acts.decision_exchange)}$",
+            f"^{re.escape(acts.ministry_queue)}$",
+        ],
+        [
+            "rabbitmqctl",
+            "set_topic_permissions",
+            "-p",
+            vhost,
+            acts.ministry_user,
+            acts.decision_exchange,
+            f"^{re.escape(REVIEWER)}\\.acts\\.",
             "^$",
         ],
     ]

@@ -11,7 +11,7 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 
-from gateway.access import Client, hash_key
+from gateway.access import Client, Speaker, hash_key
 from gateway.api.deps import GatewayDep
 from gateway.api.problems import Problem
 
@@ -37,3 +37,13 @@ def require_role(client: Client, role: str) -> None:
     if not client.has_role(role):
         log.warning("auth.refused", reason="role", role=role, client=client.name)
         raise Problem("auth.forbidden")
+
+
+def speaker_of(client: Client) -> Speaker:
+    """The municipality a client speaks for; only ``municipality`` clients speak for one."""
+    require_role(client, "municipality")
+    municipality = client.config.municipality
+    if municipality is None:  # the routes check refuses such a client; kept as a clear failure
+        log.warning("auth.refused", reason="no municipality", client=client.name)
+        raise Problem("auth.forbidden")
+    return Speaker(client=client.name, municipality=municipality)

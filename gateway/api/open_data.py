@@ -2,15 +2,17 @@
 
 Per municipality (``municipality=19`` or ``municipality=prishtine``) or for all of Kosovo:
 budget against execution, own-source revenues, contracting processes (with OCDS beside, in
-``open_ocds``), urban plans. Every answer carries ``ETag`` (weak), ``Last-Modified`` and
-``Age``; ``If-None-Match`` gets a 304. When a source is down the last good data is served,
-its age stated in the ``Age`` header and in the body's ``freshness``; a source that never
-answered is a 503 problem document with ``Retry-After``, never an empty page. Filters are
-checked strictly; every refusal is a localised problem document.
+``open_ocds``), urban plans, permits, and the gateway's own registers of municipal acts under
+legality review and of public hearings. Every answer carries ``ETag`` (weak),
+``Last-Modified`` and ``Age``; ``If-None-Match`` gets a 304. When a source is down the last
+good data is served, its age stated in the ``Age`` header and in the body's ``freshness``; a
+source that never answered is a 503 problem document with ``Retry-After``, never an empty
+page. Filters are checked strictly; every refusal is a localised problem document.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from email.utils import format_datetime
 from typing import Any
@@ -97,10 +99,18 @@ def _next_url(request: Request, cursor: str) -> str:
     return str(request.url.include_query_params(cursor=cursor))
 
 
-def _feed(request: Request, feed: str) -> Response:
+async def _feed(request: Request, feed: str) -> Response:
     service = open_data(request)
     language = language_of(request)
-    return respond(request, service.serve(feed, _params(request), language))
+    if feed not in service.feeds:
+        raise OpenProblem("open.source.unavailable", headers={"Retry-After": "30"})
+    params = _params(request)
+    if service.reads_store(feed):
+        # The gateway's own registers are read from the database: off the event loop.
+        served = await asyncio.to_thread(service.serve, feed, params, language)
+    else:
+        served = service.serve(feed, params, language)
+    return respond(request, served)
 
 
 @router.get("/budget", responses=FEED_RESPONSES)
@@ -112,7 +122,7 @@ async def open_budget(request: Request) -> Response:
     (execution through that month), `group_by` (line, economic_category, programme,
     municipality); `format` json or csv; `page_size`, `cursor`; `lang` sq, sr or en.
     """
-    return _feed(request, "budget")
+    return await _feed(request, "budget")
 
 
 @router.get("/revenues", responses=FEED_RESPONSES)
@@ -121,7 +131,7 @@ async def open_revenues(request: Request) -> Response:
 
     Filters: `municipality`, `year`, `source`, `month`; `format`, `page_size`, `cursor`, `lang`.
     """
-    return _feed(request, "revenues")
+    return await _feed(request, "revenues")
 
 
 @router.get("/contracting", responses=FEED_RESPONSES)
@@ -131,7 +141,7 @@ async def open_contracting(request: Request) -> Response:
     Filters: `municipality`, `year`, `stage` (tender, award, contract, implementation,
     completed), `category` (works, goods, services); `format`, `page_size`, `cursor`, `lang`.
     """
-    return _feed(request, "contracting")
+    return await _feed(request, "contracting")
 
 
 @router.get("/contracting/releases", responses=FEED_RESPONSES)
@@ -141,14 +151,14 @@ async def open_contracting_releases(request: Request) -> Response:
 
     Filters as ``/contracting``, plus `ocid`; `page_size` counts processes.
     """
-    return _feed(request, "ocds_releases")
+    return await _feed(request, "ocds_releases")
 
 
 @router.get("/contracting/records", responses=FEED_RESPONSES)
 async def open_contracting_records(request: Request) -> Response:
     """The same processes as an OCDS 1.1 record package: every release of each process and
     its compiled release (merged by the OCDS reference rules)."""
-    return _feed(request, "ocds_records")
+    return await _feed(request, "ocds_records")
 
 
 @router.get("/plans", responses=FEED_RESPONSES)
@@ -158,7 +168,7 @@ async def open_plans(request: Request) -> Response:
     Filters: `municipality`, `status` (draft, public_review, approved), `kind`; `format` json,
     csv or geojson (a FeatureCollection of the plan boundaries).
     """
-    return _feed(request, "plans")
+    return await _feed(request, "plans")
 
 
 @router.get("/permits", responses=FEED_RESPONSES)
@@ -170,7 +180,35 @@ async def open_permits(request: Request) -> Response:
     Filters: `municipality`, `year` (of issue), `category` (I, II, III), `kind` (construction,
     occupancy); `format` json or csv; `page_size`, `cursor`, `lang`.
     """
-    return _feed(request, "permits")
+    return await _feed(request, "permits")
+
+
+@router.get("/acts", responses=FEED_RESPONSES)
+async def open_acts(request: Request) -> Response:
+    """Every act municipal assemblies and mayors submitted for legality review, where its
+    review by the ministry (MAPL) stands, and its dates: adopted, submitted, received, review
+    started, reconsideration requested, decided, withdrawn; the ministry's public reasons and
+    documents.
+
+    Filters: `municipality`, `year` (of adoption), `review_state` (submitted, received,
+    under_review, found_lawful, reconsideration_requested, reconsidered, referred_to_court,
+    withdrawn), `kind` (assembly_statute, assembly_regulation, assembly_decision,
+    mayor_decision); `format` json or csv; `page_size`, `cursor`; `lang` sq, sr or en.
+    """
+    return await _feed(request, "acts")
+
+
+@router.get("/hearings", responses=FEED_RESPONSES)
+async def open_hearings(request: Request) -> Response:
+    """Public hearings and debates the municipalities published: topic, place and time, the
+    documents, the comment window, the number of comments received and, once published, the
+    municipality's report on them (which closes the hearing).
+
+    Filters: `municipality`, `year` (of the hearing), `status` (open, closed),
+    `comment_period` (upcoming, open, ended); `format` json or csv; `page_size`, `cursor`;
+    `lang` sq, sr or en.
+    """
+    return await _feed(request, "hearings")
 
 
 @router.get("/budget/lines/{line_id}", responses=problem_responses(404, 503))

@@ -145,6 +145,74 @@ PROBLEMS: dict[str, ProblemKind] = {
         "Registar {registry} je odbio upit mrežnog prolaza",
         "The {registry} registry refused the gateway's query",
     ),
+    # Legality review of municipal acts (a municipality's client, /v1/acts).
+    "act.unknown": ProblemKind(
+        404,
+        "Akti nuk u gjet",
+        "Akt nije pronađen",
+        "The act was not found",
+    ),
+    "act.not_owner": ProblemKind(
+        403,
+        "Akti i takon një komune tjetër",
+        "Akt pripada drugoj opštini",
+        "The act belongs to another municipality",
+    ),
+    "act.number.taken": ProblemKind(
+        409,
+        "Komuna ka dorëzuar tashmë një akt tjetër me këtë numër",
+        "Opština je već podnela drugi akt sa ovim brojem",
+        "The municipality has already submitted a different act with this number",
+    ),
+    "act.transition.illegal": ProblemKind(
+        409,
+        "Akti nuk mund të ndryshohet apo tërhiqet në gjendjen e tanishme të shqyrtimit",
+        "Akt se ne može izmeniti ni povući u sadašnjem stanju razmatranja",
+        "The act cannot be changed or withdrawn in its present review state",
+    ),
+    # Public hearings (a municipality's client, /v1/hearings; citizens' comments, /v1/requests).
+    "hearing.unknown": ProblemKind(
+        404,
+        "Dëgjimi publik nuk u gjet",
+        "Javna rasprava nije pronađena",
+        "The public hearing was not found",
+    ),
+    "hearing.not_owner": ProblemKind(
+        403,
+        "Dëgjimi publik i takon një komune tjetër",
+        "Javna rasprava pripada drugoj opštini",
+        "The public hearing belongs to another municipality",
+    ),
+    "hearing.reference.taken": ProblemKind(
+        409,
+        "Komuna ka publikuar tashmë një dëgjim tjetër me këtë shenjë",
+        "Opština je već objavila drugu raspravu sa ovom oznakom",
+        "The municipality has already published a different hearing under this reference",
+    ),
+    "hearing.not_open_yet": ProblemKind(
+        409,
+        "Afati për komente në këtë dëgjim publik ende nuk ka filluar",
+        "Rok za komentare u ovoj javnoj raspravi još nije počeo",
+        "The comment period of this public hearing has not begun yet",
+    ),
+    "hearing.closed": ProblemKind(
+        409,
+        "Afati për komente në këtë dëgjim publik ka përfunduar",
+        "Rok za komentare u ovoj javnoj raspravi je istekao",
+        "The comment period of this public hearing has closed",
+    ),
+    "hearing.report.too_early": ProblemKind(
+        409,
+        "Raporti mund të publikohet vetëm pasi të përfundojë afati për komente",
+        "Izveštaj se može objaviti tek kada istekne rok za komentare",
+        "The report can be published only after the comment period has ended",
+    ),
+    "hearing.already_reported": ProblemKind(
+        409,
+        "Për këtë dëgjim publik raporti është publikuar tashmë",
+        "Izveštaj o ovoj javnoj raspravi je već objavljen",
+        "The report of this public hearing has already been published",
+    ),
     "internal.error": ProblemKind(
         500,
         "Ndodhi një gabim i brendshëm",

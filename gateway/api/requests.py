@@ -31,7 +31,11 @@ class RequestIn(BaseModel):
     service: str = Field(min_length=1, max_length=64, description="catalogue service code")
     municipality: str = Field(min_length=1, max_length=8, description="KAS code, 01-38")
     language: Literal["sq", "sr", "en"] = Field(description="the citizen's language")
-    applicant: Applicant
+    applicant: Applicant | None = Field(
+        None,
+        description="the citizen; leave it out only for a service open to anonymous requests "
+        "(a comment in a public hearing)",
+    )
     form: dict[str, Any] = Field(default_factory=dict, description="the service's form fields")
     callback_url: str | None = Field(
         None, pattern=r"^https?://", max_length=2000, description="where status changes are sent"

@@ -19,13 +19,12 @@ machinery as the application status consumer, on its own queue.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import structlog
 from pydantic import ValidationError
 
 from adapters.amqp import connection_parameters
-from adapters.amqp.consumer import Delivery, Outcome, QueueConsumer
+from adapters.amqp.consumer import ConsumerWorker, Delivery, Outcome, QueueConsumer, rejected
 from adapters.amqp.topology import ComplaintNames, QueueType, TopologyNames, complaint_declarer
 from contracts.complaint_messages import (
     ComplaintStatusUpdate,
@@ -39,8 +38,10 @@ from gateway.store.complaints import ComplaintUnitOfWork
 log = structlog.get_logger()
 
 
-class ComplaintStatusConsumer:
+class ComplaintStatusConsumer(ConsumerWorker):
     """Consumes ``gateway.complaint-status`` in its own thread, on its own connection."""
+
+    thread_name = "complaint-status-consumer"
 
     def __init__(
         self,
@@ -81,19 +82,6 @@ class ComplaintStatusConsumer:
             declare=declare,
             name="complaint-status",
         )
-
-    def start(self) -> None:
-        self._consumer.start("complaint-status-consumer")
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._consumer.stop(timeout)
-
-    @property
-    def connected(self) -> bool:
-        return self._consumer.connected
-
-    def health(self) -> dict[str, Any]:
-        return dict(self._consumer.health())
 
     def handle(self, delivery: Delivery) -> Outcome:
         """Check one status update and record it; the verdict tells the consumer what to do."""
@@ -169,11 +157,4 @@ class ComplaintStatusConsumer:
 
     @staticmethod
     def _reject(delivery: Delivery, reason: str, **context: str) -> Outcome:
-        log.warning(
-            "complaint.status.rejected",
-            reason=reason,
-            message_id=delivery.message_id,
-            routing_key=delivery.routing_key,
-            **context,
-        )
-        return Outcome.dead_letter(reason)
+        return rejected(delivery, "complaint.status.rejected", reason, **context)

@@ -3,7 +3,8 @@
 ``build_open_data`` is called once by ``gateway.bootstrap``. The refresher gets registry
 clients of its own for the transparency sources named in ``routing.yaml`` (it runs on its own
 thread and event loop, and an aiohttp session belongs to one loop), built from the very same
-entries, so endpoints, timeouts, retries and breakers are configured in one place.
+entries, so endpoints, timeouts, retries and breakers are configured in one place. The feeds'
+last good data is loaded from the store first, so a restart never starts from nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from gateway.open.permits import PermitRegister
 from gateway.open.refresher import FeedRefresher, SourceClient
 from gateway.open.service import OpenData
 from gateway.open.settings import OpenDataSettings
+from gateway.open.snapshots import SnapshotArchive
 from gateway.routing.config import RegistryConfig
 from gateway.routing.table import RoutingTable
 from gateway.settings import Settings
@@ -51,21 +53,13 @@ class OpenDataChannel:
             await asyncio.to_thread(self.refresher.stop)
 
 
-def build_open_data(
+def source_clients(
     settings: Settings,
-    catalogue: Catalogue,
     table: RoutingTable,
-    store: Store,
     *,
     policy_of: Callable[[RegistryConfig], RegistryPolicy],
-    open_settings: OpenDataSettings | None = None,
-) -> OpenDataChannel:
-    chosen = open_settings or OpenDataSettings()
-    feeds = FeedStore()
-    service = OpenData(
-        catalogue=catalogue, store=feeds, settings=chosen, permits=PermitRegister(store)
-    )
-    channel = OpenDataChannel(service)
+) -> dict[str, SourceClient]:
+    """The refresher's own clients of the transparency sources ``routing.yaml`` names."""
     sources: dict[str, SourceClient] = {}
     for name in SOURCES:
         config = table.registries.get(name)
@@ -79,6 +73,28 @@ def build_open_data(
             policy=policy_of(config),
             remember_answers=True,
         )
+    return sources
+
+
+def build_open_data(
+    settings: Settings,
+    catalogue: Catalogue,
+    table: RoutingTable,
+    store: Store,
+    *,
+    policy_of: Callable[[RegistryConfig], RegistryPolicy],
+    open_settings: OpenDataSettings | None = None,
+) -> OpenDataChannel:
+    chosen = open_settings or OpenDataSettings()
+    feeds = FeedStore()
+    archive = SnapshotArchive(store)
+    # The last good data of the previous run, with its true age, before any source answers.
+    archive.load_into(feeds)
+    service = OpenData(
+        catalogue=catalogue, store=feeds, settings=chosen, permits=PermitRegister(store)
+    )
+    channel = OpenDataChannel(service)
+    sources = source_clients(settings, table, policy_of=policy_of)
     if chosen.enabled and sources:
         channel.refresher = FeedRefresher(
             feeds,
@@ -86,6 +102,7 @@ def build_open_data(
             municipalities=chosen.refreshed_municipalities(catalogue.municipality_codes),
             period_s=chosen.refresh_s,
             concurrency=chosen.concurrency,
+            archive=archive,
         )
         channel.refresher.start()
     log.info(

@@ -77,16 +77,30 @@ ACT_STATES: Labels = {
     ),
     "referred_to_court": ("I dërguar në gjykatë", "Upućen sudu", "Referred to court"),
     "reconsidered": ("I rishqyrtuar", "Preispitan", "Reconsidered"),
+    "withdrawn": ("I tërhequr", "Povučen", "Withdrawn"),
+}
+ACT_KINDS: Labels = {
+    "assembly_statute": ("Statuti i komunës", "Statut opštine", "Municipal statute"),
+    "assembly_regulation": (
+        "Rregullore e Kuvendit",
+        "Pravilnik skupštine",
+        "Assembly regulation",
+    ),
+    "assembly_decision": ("Vendim i Kuvendit", "Odluka skupštine", "Assembly decision"),
+    "mayor_decision": ("Vendim i Kryetarit", "Odluka predsednika opštine", "Mayor's decision"),
 }
 ACT_ISSUERS: Labels = {
     "assembly": ("Kuvendi Komunal", "Skupština opštine", "Municipal Assembly"),
     "mayor": ("Kryetari i Komunës", "Predsednik opštine", "Mayor"),
 }
 HEARING_STATES: Labels = {
-    "announced": ("I njoftuar", "Najavljena", "Announced"),
-    "open": ("I hapur për komente", "Otvorena za komentare", "Open for comments"),
-    "closed": ("I mbyllur për komente", "Zatvorena za komentare", "Closed for comments"),
-    "reported": ("Raporti i publikuar", "Izveštaj objavljen", "Report published"),
+    "open": ("I hapur", "Otvorena", "Open"),
+    "closed": ("I mbyllur me raport", "Zatvorena izveštajem", "Closed with its report"),
+}
+COMMENT_PERIODS: Labels = {
+    "upcoming": ("Ende pa filluar", "Još nije počeo", "Not begun yet"),
+    "open": ("I hapur për komente", "Otvoren za komentare", "Open for comments"),
+    "ended": ("I përfunduar", "Završen", "Ended"),
 }
 _INDEX: dict[DisplayLanguage, int] = {"sq": 0, "sr": 1, "en": 2}
 

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -87,9 +88,13 @@ def page_of(rows: FeedRows, query: FeedQuery) -> tuple[list[dict[str, Any]], str
     return page, next_cursor
 
 
-def etag_of(query: FeedQuery, store: FeedStore, involved: Sequence[FeedKey]) -> str:
+def etag_of(
+    query: FeedQuery, store: FeedStore, involved: Sequence[FeedKey], *, version: str = ""
+) -> str:
+    """Names the data of a page: the query, the snapshots it read and, for the gateway's own
+    registers (permits, acts, hearings), their ``version``."""
     digests = [s.digest if (s := store.get(key)) else "-" for key in involved]
-    material = query.identity() + "|" + ",".join(digests)
+    material = query.identity() + "|" + ",".join(digests) + "|" + version
     return 'W/"' + hashlib.sha256(material.encode()).hexdigest()[:32] + '"'
 
 
@@ -143,27 +148,34 @@ def last_modified_of(rows: FeedRows, store: FeedStore) -> datetime | None:
 
 
 class PageCache:
-    """Rendered pages by (query, store generation); least recently used go first."""
+    """Rendered pages by (query, store generation); least recently used go first.
+
+    Pages of the gateway's own registers are rendered in worker threads (they read the
+    database), so the cache takes a lock: uncontended, it costs well under a microsecond.
+    """
 
     def __init__(self, entries: int) -> None:
         self._entries = entries
         self._pages: OrderedDict[tuple[str, str], RenderedPage] = OrderedDict()
+        self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: tuple[str, str]) -> RenderedPage | None:
-        page = self._pages.get(key)
-        if page is None:
-            self.misses += 1
-            return None
-        self._pages.move_to_end(key)
-        self.hits += 1
-        return page
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None:
+                self.misses += 1
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
+            return page
 
     def put(self, key: tuple[str, str], page: RenderedPage) -> None:
         if self._entries <= 0:
             return
-        self._pages[key] = page
-        self._pages.move_to_end(key)
-        while len(self._pages) > self._entries:
-            self._pages.popitem(last=False)
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self._entries:
+                self._pages.popitem(last=False)

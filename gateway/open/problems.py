@@ -81,48 +81,6 @@ OPEN_PROBLEMS: dict[str, OpenProblemKind] = {
         "Nemate pravo na ovu radnju",
         "You may not do this",
     ),
-    "act.not_owner": OpenProblemKind(
-        403,
-        "Akti i takon një komune tjetër",
-        "Akt pripada drugoj opštini",
-        "The act belongs to another municipality",
-    ),
-    "act.unknown": OpenProblemKind(
-        404,
-        "Akti nuk u gjet",
-        "Akt nije pronađen",
-        "The act was not found",
-    ),
-    "act.transition.illegal": OpenProblemKind(
-        409,
-        "Akti nuk mund të kalojë në këtë gjendje",
-        "Akt ne može preći u ovo stanje",
-        "The act cannot move to this state",
-    ),
-    "hearing.unknown": OpenProblemKind(
-        404,
-        "Dëgjimi publik nuk u gjet",
-        "Javna rasprava nije pronađena",
-        "The public hearing was not found",
-    ),
-    "hearing.closed": OpenProblemKind(
-        409,
-        "Afati për komente në këtë dëgjim publik ka përfunduar",
-        "Rok za komentare u ovoj javnoj raspravi je istekao",
-        "The comment period of this public hearing has closed",
-    ),
-    "hearing.not_owner": OpenProblemKind(
-        403,
-        "Dëgjimi publik i takon një komune tjetër",
-        "Javna rasprava pripada drugoj opštini",
-        "The public hearing belongs to another municipality",
-    ),
-    "hearing.already_reported": OpenProblemKind(
-        409,
-        "Për këtë dëgjim publik raporti është publikuar tashmë",
-        "Izveštaj o ovoj javnoj raspravi je već objavljen",
-        "The report of this public hearing has already been published",
-    ),
 }
 
 

@@ -10,6 +10,9 @@ it failing; a "not found" removes it. One log line per source and period says ho
 
 The period is at most 30 s (``OpenDataSettings.refresh_s``): a change in a source is in the
 feeds by the end of the next refresh, well within a minute.
+
+After each refresh what changed is kept in the store (``SnapshotArchive``), off the loop, so a
+restarted gateway serves the last good data even when a source is down at its start.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from pydantic import BaseModel
 from adapters.errors import RegistryError, RegistryNotFound
 from contracts.open_records import FiscalYears
 from gateway.open.feeds import FeedKey, FeedStore
+from gateway.open.snapshots import SnapshotArchive
 
 log = structlog.get_logger()
 
@@ -57,8 +61,10 @@ class FeedRefresher:
         municipalities: Sequence[str],
         period_s: float,
         concurrency: int = 8,
+        archive: SnapshotArchive | None = None,
     ) -> None:
         self._store = store
+        self._archive = archive
         self._sources = sources
         self._municipalities = tuple(municipalities)
         self._period_s = period_s
@@ -152,6 +158,8 @@ class FeedRefresher:
         if "ministry_permits" in self._sources:
             jobs.append(self._central_permits(limit, outcomes))
         await asyncio.gather(*jobs)
+        if self._archive is not None:
+            await asyncio.to_thread(self._archive.keep, self._store)
         self.refreshes += 1
         self.last_refresh_s = time.perf_counter() - started
         for source, counts in outcomes.items():

@@ -8,6 +8,7 @@ a 304. Everything a feed is (its filters, formats, columns and rows) is declared
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class FeedSpec:
     with_year: bool = True
     with_month: bool = False
     free: tuple[str, ...] = ()
+    version: Callable[[], str] | None = None
+    """For a register the gateway keeps itself (acts, hearings): changes when its data does."""
 
 
 @dataclass(frozen=True)
@@ -289,6 +292,7 @@ class OpenData:
         self.permits = permits
         self.pages = PageCache(settings.page_cache_entries)
         self._rows: OrderedDict[tuple[str, str], FeedRows] = OrderedDict()
+        self._rows_lock = threading.Lock()
 
     def budget_line_url(self, line_id: str) -> str:
         return f"{self.settings.public_base_url}/v1/open/budget/lines/{line_id}"
@@ -317,19 +321,35 @@ class OpenData:
         """The query's rows (all pages), cached until any source changes."""
         base = FeedQuery(**{**query.__dict__, "cursor": None, "page_size": 0, "format": ""})
         key = (base.identity(), self.version(query.feed))
-        rows = self._rows.get(key)
+        with self._rows_lock:
+            rows = self._rows.get(key)
         if rows is None:
             rows = self.feeds[query.feed].builder(self, query)
-            self._rows[key] = rows
-            while len(self._rows) > 64:
-                self._rows.popitem(last=False)
+            with self._rows_lock:
+                self._rows[key] = rows
+                while len(self._rows) > 64:
+                    self._rows.popitem(last=False)
         return rows
+
+    def reads_store(self, feed: str) -> bool:
+        """True when serving ``feed`` reads the database (the gateway's own registers)."""
+        return self.feeds[feed].version is not None or (
+            feed == "permits" and self.permits is not None
+        )
 
     def version(self, feed: str) -> str:
         """Changes whenever the data behind ``feed`` may have changed (cache keys)."""
+        register = self._register_version(feed)
+        return f"{self.store.generation}|{register}" if register else str(self.store.generation)
+
+    def _register_version(self, feed: str) -> str:
+        """The version of the gateway's own data behind ``feed`` ("" when it has none)."""
+        spec = self.feeds[feed]
+        if spec.version is not None:
+            return spec.version()
         if feed == "permits" and self.permits is not None:
-            return f"{self.store.generation}|{self.permits.version()}"
-        return str(self.store.generation)
+            return self.permits.version()
+        return ""
 
     def serve(self, feed: str, params: Mapping[str, str], language: DisplayLanguage) -> Served:
         query = self.parse(feed, params, language)
@@ -338,7 +358,11 @@ class OpenData:
         if page is None:
             page = self._render(query)
             self.pages.put(key, page)
-        return Served(page, freshness(self.store, page.involved, datetime.now(UTC)), query)
+        now = datetime.now(UTC)
+        if not page.involved and self.reads_store(feed):
+            # Only the gateway's own register: read now, from the store, never stale.
+            return Served(page, Freshness(now, 0, False, None), query)
+        return Served(page, freshness(self.store, page.involved, now), query)
 
     def _render(self, query: FeedQuery) -> RenderedPage:
         spec = self.feeds[query.feed]
@@ -358,7 +382,10 @@ class OpenData:
             shown = [{k: v for k, v in row.items() if not k.startswith("_")} for row in page]
             body, media_type, enveloped = json_bytes(shown), JSON_MEDIA_TYPE, True
         return RenderedPage(
-            etag=etag_of(query, self.store, rows.involved),
+            # The gateway's own registers change without any source snapshot changing.
+            etag=etag_of(
+                query, self.store, rows.involved, version=self._register_version(query.feed)
+            ),
             last_modified=last_modified_of(rows, self.store),
             media_type=media_type,
             body=body,

@@ -1,10 +1,16 @@
-"""The permits register's table, on the store's shared metadata.
+"""The open-data feeds' tables, on the store's shared metadata.
 
 ``open_permits`` holds every construction or occupancy permit a municipality approved through
 the hand-off (one row per approved request, written in the same transaction as the approval)
 and nothing about the applicant beyond the kind of investor: no name, no personal number.
 Category III permits are not stored here; they come from the ministry's register and are
 joined in when the feed is read. Migration ``0003_open_permits`` creates the table.
+
+``open_feed_snapshots`` keeps the last good answer of every source document: one row per
+``FeedKey`` (whose middle part, ``scope``, is a municipality or a source), with the record's
+JSON, its digest, when the source last confirmed it and when it last changed. A gateway
+restarted while a source is down still has something true to serve. Migration
+``0004_open_feed_snapshots`` creates it.
 """
 
 from __future__ import annotations
@@ -40,4 +46,18 @@ open_permits = Table(
     Column("source", String(64), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
     Index(None, "municipality", "issued_at"),
+)
+
+feed_snapshots = Table(
+    "open_feed_snapshots",
+    metadata,
+    Column("feed_key", String(80), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("scope", String(32)),
+    Column("year", Integer()),
+    Column("record_type", String(64), nullable=False),
+    Column("digest", String(32), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("fetched_at", UtcDateTime(), nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
 )

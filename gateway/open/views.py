@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from contracts.catalogue import Catalogue, DisplayLanguage
 from contracts.open_records import (
@@ -28,6 +28,7 @@ from gateway.open.problems import OpenProblem
 from gateway.open.query import FeedQuery
 
 Row = dict[str, Any]
+Item = TypeVar("Item")
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _municipalities(catalogue: Catalogue, query: FeedQuery) -> list[str]:
     return [query.municipality] if query.municipality else list(catalogue.municipality_codes)
 
 
-def _municipality_fields(catalogue: Catalogue, code: str, language: DisplayLanguage) -> Row:
+def municipality_fields(catalogue: Catalogue, code: str, language: DisplayLanguage) -> Row:
     municipality = catalogue.municipality(code)
     name = municipality.name.in_language(language) if municipality else code
     return {"municipality": code, "municipality_name": name}
@@ -161,7 +162,7 @@ def budget_rows(store: FeedStore, catalogue: Catalogue, query: FeedQuery) -> Fee
     for key, total in totals.items():
         code, line = total["code"], total["line"]
         executed = sum(total["monthly"])
-        row: Row = {**_municipality_fields(catalogue, code, language), "year": year}
+        row: Row = {**municipality_fields(catalogue, code, language), "year": year}
         if group in ("line", "programme"):
             row["programme"] = line.programme.code
             row["programme_name"] = line.programme.name.in_language(language)
@@ -204,7 +205,7 @@ def revenue_rows(store: FeedStore, catalogue: Catalogue, query: FeedQuery) -> Fe
             result.add(
                 (code, line.source),
                 {
-                    **_municipality_fields(catalogue, code, query.language),
+                    **municipality_fields(catalogue, code, query.language),
                     "year": year,
                     "line_id": line.line_id,
                     "source": line.source,
@@ -322,7 +323,7 @@ def contracting_rows(
         result.add(
             (code, ocid),
             {
-                **_municipality_fields(catalogue, code, language),
+                **municipality_fields(catalogue, code, language),
                 "year": year,
                 "ocid": ocid,
                 "title": summary["title"],
@@ -376,7 +377,7 @@ def plan_rows(store: FeedStore, catalogue: Catalogue, query: FeedQuery, today: d
             result.add(
                 (code, plan.plan_id),
                 {
-                    **_municipality_fields(catalogue, code, language),
+                    **municipality_fields(catalogue, code, language),
                     "plan_id": plan.plan_id,
                     "name": plan.name.in_language(language),
                     "kind": plan.kind,
@@ -480,7 +481,7 @@ def permit_rows(
         if kind and entry["kind"] != kind:
             continue
         row = {
-            **_municipality_fields(catalogue, entry["municipality"], language),
+            **municipality_fields(catalogue, entry["municipality"], language),
             **entry,
             "kind_name": labels.label(labels.PERMIT_KINDS, entry["kind"], language),
             "investor_type_name": labels.label(
@@ -488,5 +489,36 @@ def permit_rows(
             ),
         }
         result.add((entry["issued_on"], entry["permit_number"]), row)
+    result.sort()
+    return result
+
+
+# ---- the gateway's own registers (acts, hearings) ------------------------------------------------
+
+
+def register_selection(
+    items: Sequence[Item],
+    query: FeedQuery,
+    *,
+    municipality_of: Callable[[Item], str],
+    year_of: Callable[[Item], int],
+) -> list[Item]:
+    """The entries of a register the query's municipality and year select; a year with no
+    entry at all is a 404 that names the years there are."""
+    years = sorted({year_of(item) for item in items})
+    if query.year is not None and query.year not in years:
+        raise OpenProblem("open.year.unknown", extra={"year": query.year, "published_years": years})
+    return [
+        item
+        for item in items
+        if (not query.municipality or municipality_of(item) == query.municipality)
+        and (query.year is None or year_of(item) == query.year)
+    ]
+
+
+def register_rows(result: FeedRows, changed: Iterable[datetime]) -> FeedRows:
+    """Rows in their order, with the newest change as ``Last-Modified``."""
+    times = list(changed)
+    result.source_times = [max(times)] if times else []
     result.sort()
     return result

@@ -40,6 +40,8 @@ class RuleKindSpec:
     holds: Predicate
     needs_values: bool = False
     accepts_absent: bool = False
+    reads_applicant: bool = False
+    """Compares the record with the applicant's personal number (never for anonymous routes)."""
 
 
 def _applicant_alive(record: BaseModel | None, _ctx: RuleContext) -> bool:
@@ -85,8 +87,12 @@ def _no_encumbrance_of(record: BaseModel | None, ctx: RuleContext) -> bool:
 RULE_KINDS: Mapping[str, RuleKindSpec] = {
     "applicant_alive": RuleKindSpec((Person,), _applicant_alive),
     "person_deceased": RuleKindSpec((Person,), _person_deceased),
-    "applicant_owns_parcel": RuleKindSpec((ParcelOwners,), _applicant_owns_parcel),
-    "applicant_holds_business_role": RuleKindSpec((Business,), _applicant_holds_business_role),
+    "applicant_owns_parcel": RuleKindSpec(
+        (ParcelOwners,), _applicant_owns_parcel, reads_applicant=True
+    ),
+    "applicant_holds_business_role": RuleKindSpec(
+        (Business,), _applicant_holds_business_role, reads_applicant=True
+    ),
     "applicant_resides_in_municipality": RuleKindSpec(
         (Residence, Person), _applicant_resides_in_municipality
     ),

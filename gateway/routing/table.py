@@ -130,6 +130,8 @@ def compile_routing(
 
         calls = _compile_calls(route_config, service, routing, operations, document, at, problems)
         rules = _compile_rules(route_config, calls, operations, document, at, problems)
+        if service.anonymous_allowed:
+            _check_anonymous(route_config, document, at, problems)
         exchange = None
         if route_config.mode is Mode.ASYNC:
             exchange = (route_config.handoff or HandoffConfig()).exchange
@@ -276,6 +278,34 @@ def _compile_rules(
             )
         )
     return rules
+
+
+def _check_anonymous(
+    route_config: RouteConfig,
+    document: LocatedDocument,
+    at: tuple[str | int, ...],
+    problems: list[ConfigProblem],
+) -> None:
+    """A service open to anonymous requests may not ask about, or check, the applicant."""
+    for position, call in enumerate(route_config.calls):
+        for parameter, source in call.arguments.items():
+            if source == "applicant.personal_number":
+                problems.append(
+                    document.problem(
+                        (*at, "calls", position, "arguments", parameter),
+                        f"{route_config.service!r} takes anonymous requests: "
+                        "no call may use the applicant's personal number",
+                    )
+                )
+    for position, rule in enumerate(route_config.rules):
+        if RULE_KINDS[rule.kind].reads_applicant:
+            problems.append(
+                document.problem(
+                    (*at, "rules", position, "kind"),
+                    f"{route_config.service!r} takes anonymous requests: "
+                    f"rule {rule.kind} checks the applicant",
+                )
+            )
 
 
 def _check_clients(

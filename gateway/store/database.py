@@ -7,7 +7,9 @@ SQLite (WAL) is the default and needs no set-up; PostgreSQL is used when the URL
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
@@ -56,6 +58,24 @@ def normalise_url(url: str | URL) -> URL:
     raise ValueError(f"unsupported database backend {backend!r}: use sqlite or postgresql")
 
 
+def _use_wal(cursor: Any, attempts: int = 100) -> None:
+    """Switch a new file to WAL; the mode then stays with the file.
+
+    The switch needs the file to itself, and SQLite refuses it at once (no busy wait: the
+    connection would be promoting a read lock) while another process's first connection is
+    migrating the same new file. That one switched already, so look, and wait a moment.
+    """
+    for _ in range(attempts):
+        if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+            return
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            time.sleep(0.05)
+    cursor.execute("PRAGMA journal_mode=WAL")
+
+
 def _sqlite_engine(url: URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
@@ -71,7 +91,7 @@ def _sqlite_engine(url: URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # Last: the pragmas above may wait for a migrating process whatever this engine is for.

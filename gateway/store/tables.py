@@ -79,6 +79,16 @@ def _big_id() -> Any:
     return BigInteger().with_variant(Integer(), "sqlite")
 
 
+def json_type() -> Any:
+    """JSON on SQLite, JSONB on PostgreSQL: for the features' own tables too."""
+    return _json()
+
+
+def big_id_type() -> Any:
+    """An auto-incrementing 64-bit id that SQLite accepts as its rowid."""
+    return _big_id()
+
+
 requests = Table(
     "requests",
     metadata,

@@ -15,9 +15,10 @@ the gateway promise that every 202 has its hand-off waiting in the outbox.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
@@ -26,6 +27,8 @@ from gateway.store.outbox_signal import OutboxSignal
 from gateway.store.repository import IdempotencyRepository, OutboxRepository, RequestRepository
 
 READ_ONLY_OPTION = "ekomunat_read_only"
+
+R = TypeVar("R")
 
 
 def is_busy(error: OperationalError) -> bool:
@@ -83,6 +86,11 @@ class UnitOfWork:
         self.outbox = OutboxRepository(connection)
         self.idempotency = IdempotencyRepository(connection)
         return self
+
+    def bind(self, repository: Callable[[Connection], R]) -> R:
+        """Another repository on this very transaction (a feature's own tables: acts,
+        hearings, feed snapshots), so its rows commit with the rest or not at all."""
+        return repository(self._open())
 
     def commit(self) -> None:
         """Make everything written so far durable; the unit of work can go on afterwards."""

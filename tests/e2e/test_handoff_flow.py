@@ -9,12 +9,8 @@ what was delivered, and how often.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -22,10 +18,16 @@ from tests.fixtures.broker import (
     BROKER_HOST,
     BROKER_PORT,
     BrokerControl,
-    rabbitmqctl,
-    wait_for_broker,
+    private_vhost,
+    vhost_url,
 )
-from tests.fixtures.gateway import GatewayProcess, http_json, portal_headers, registry_environment
+from tests.fixtures.gateway import (
+    GatewayProcess,
+    http_json,
+    portal_headers,
+    registry_environment,
+    sandbox_office,
+)
 
 MUNICIPALITY = "19"
 FINAL = {"approved", "rejected", "closed"}
@@ -33,15 +35,8 @@ FINAL = {"approved", "rejected", "closed"}
 
 @pytest.fixture(scope="module")
 def amqp_url():
-    vhost = f"ekomunat-e2e-{uuid.uuid4().hex[:8]}"
-    wait_for_broker(f"amqp://guest:guest@{BROKER_HOST}:{BROKER_PORT}/%2F")
-    rabbitmqctl("add_vhost", vhost)
-    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    try:
-        yield f"amqp://guest:guest@{BROKER_HOST}:{BROKER_PORT}/{quote(vhost, safe='')}"
-    finally:
-        wait_for_broker(f"amqp://guest:guest@{BROKER_HOST}:{BROKER_PORT}/%2F")
-        rabbitmqctl("delete_vhost", vhost)
+    with private_vhost("ekomunat-e2e") as vhost:
+        yield vhost_url(vhost)
 
 
 @pytest.fixture(scope="module")
@@ -52,28 +47,13 @@ def folder(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def backoffice(amqp_url, folder):
     database = folder / "backoffice-19.db"
-    log = (folder / "backoffice.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox.backoffice",
-            "--municipality",
-            MUNICIPALITY,
-            "--amqp-url",
-            amqp_url,
-            "--database",
-            str(database),
-            "--decision-delay",
-            "0.2",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield database
-    process.terminate()
-    process.wait(20)
-    log.close()
+    with sandbox_office(
+        "sandbox.backoffice",
+        *("--municipality", MUNICIPALITY, "--amqp-url", amqp_url),
+        *("--database", str(database), "--decision-delay", "0.2"),
+        log_path=folder / "backoffice.log",
+    ):
+        yield database
 
 
 def start_gateway(sandbox, amqp_url, folder, *, relay: bool, name: str) -> GatewayProcess:

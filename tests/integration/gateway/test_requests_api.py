@@ -390,7 +390,11 @@ def test_a_public_space_permit_needs_an_active_business(gateway_client, sandbox)
 @pytest.mark.parametrize(
     ("service", "form"),
     [
-        ("public-hearing-comment", {"hearing_reference": "DP-2026-07", "description": "Pro."}),
+        # (A comment in a public hearing needs a published hearing: tests/integration/hearings.)
+        (
+            "administrative-decision-appeal",
+            {"decision_number": "05-1234/26", "decision_date": "2026-10-01", "description": "Jo."},
+        ),
         ("municipal-service-complaint", {"description": "Sporteli ishte i mbyllur."}),
         ("property-tax-invoice", {"tax_year": 2026}),
     ],

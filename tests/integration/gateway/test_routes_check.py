@@ -231,3 +231,20 @@ def test_the_server_refuses_to_start_on_a_broken_file(tmp_path):
     assert result.returncode != 0
     assert "no operation 'GetHome'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_service_open_to_anonymous_requests_may_not_ask_about_the_applicant(catalogue, tmp_path):
+    path = broken_copy(
+        tmp_path,
+        lambda text: text.replace(
+            "  - service: public-hearing-comment\n    mode: async\n",
+            "  - service: public-hearing-comment\n    mode: async\n    calls:\n"
+            "      - {name: person, registry: civil, operation: GetPerson, "
+            "arguments: {personalNumber: applicant.personal_number}}\n",
+        ),
+    )
+    line = line_of(path, "GetPerson, arguments: {personalNumber: applicant.personal_number}}")
+    assert (
+        f"routing.yaml:{line}: routes[44].calls[0].arguments.personalNumber: "
+        "'public-hearing-comment' takes anonymous requests"
+    ) in refusal(catalogue, path)

@@ -64,6 +64,8 @@ def test_a_permit_approved_through_the_hand_off_appears_in_the_register(
 ):
     person, parcel = _applicant_and_parcel(sandbox)
     municipality = parcel.municipality_code
+    register = {"municipality": municipality, "category": "I"}
+    etag_before = open_client.get("/v1/open/permits", params=register).headers["etag"]
     submitted = open_client.post(
         "/v1/requests",
         headers=portal_headers(),
@@ -118,6 +120,11 @@ def test_a_permit_approved_through_the_hand_off_appears_in_the_register(
     assert person.personal_number not in body and person.last_name not in body
     status = open_client.get(f"/v1/requests/{request_id}", headers=portal_headers())
     assert status.json()["status"] == "approved"
+    # The register changed though no source did: a client holding the old ETag must see it.
+    fresh = open_client.get(
+        "/v1/open/permits", params=register, headers={"If-None-Match": etag_before}
+    )
+    assert fresh.status_code == 200 and fresh.headers["etag"] != etag_before
 
 
 def test_category_three_permits_come_from_the_ministry(open_client):

@@ -150,7 +150,8 @@ def test_municipalities_cannot_set_the_gateways_own_statuses() -> None:
 def test_the_municipal_it_guide_examples_follow_the_schemas() -> None:
     guide = (SCHEMA_DIR.parent.parent / "docs" / "municipal-it-guide.md").read_text("utf-8")
     blocks = [block.split("```", 1)[0] for block in guide.split("```json\n")[1:]]
-    handoff, status_update = (json.loads(block) for block in blocks)
+    # The first two examples are the application's; the acts' and hearings' follow.
+    handoff, status_update = (json.loads(block) for block in blocks[:2])
     for file_name, example in (
         ("handoff-v1.json", handoff),
         ("status-update-v1.json", status_update),
@@ -159,3 +160,19 @@ def test_the_municipal_it_guide_examples_follow_the_schemas() -> None:
         jsonschema.Draft202012Validator(schema).validate(example)
     HandoffMessage.model_validate(handoff)
     StatusUpdate.model_validate(status_update)
+
+
+def test_an_anonymous_handoff_says_so_with_a_null_applicant_and_never_leaves_it_out() -> None:
+    schema = jsonschema.Draft202012Validator(
+        json.loads((SCHEMA_DIR / "handoff-v1.json").read_text(encoding="utf-8"))
+    )
+    anonymous = {**_handoff(), "service": "public-hearing-comment", "applicant": None}
+    schema.validate(anonymous)
+    assert HandoffMessage.model_validate(anonymous).applicant is None
+    assert "personal_number" not in HandoffMessage.model_validate(anonymous).model_dump_json()
+
+    silent = {key: value for key, value in _handoff().items() if key != "applicant"}
+    with pytest.raises(jsonschema.ValidationError):
+        schema.validate(silent)
+    with pytest.raises(ValueError, match="applicant"):
+        HandoffMessage.model_validate(silent)

@@ -1,0 +1,51 @@
+"""Public hearings as the composition root builds them: desk, comment check, public feed.
+
+``build_hearings_channel`` is called once by ``gateway.bootstrap``, before the intake is
+built: ``on_accept`` is the intake's hook for ``public-hearing-comment`` requests, ``desk``
+serves ``/v1/hearings``, and ``feed`` is the ``/v1/open/hearings`` register.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.hearings.comments import SERVICE, HearingComments
+from gateway.hearings.desk import HearingDesk
+from gateway.hearings.public_view import HEARING_COLUMNS, hearing_rows
+from gateway.intake import AcceptHook
+from gateway.open import labels
+from gateway.open.query import FeedQuery
+from gateway.open.service import FeedSpec, OpenData
+from gateway.open.views import FeedRows
+from gateway.store import Store
+
+
+@dataclass
+class HearingsChannel:
+    desk: HearingDesk
+    comments: HearingComments
+
+    @property
+    def on_accept(self) -> dict[str, AcceptHook]:
+        return {SERVICE: self.comments}
+
+    def feed(self) -> FeedSpec:
+        desk = self.desk
+
+        def rows(service: OpenData, query: FeedQuery) -> FeedRows:
+            return hearing_rows(desk.published(), service.catalogue, query, desk.now())
+
+        return FeedSpec(
+            "hearings",
+            rows,
+            columns=HEARING_COLUMNS,
+            choices={
+                "status": tuple(labels.HEARING_STATES),
+                "comment_period": tuple(labels.COMMENT_PERIODS),
+            },
+            version=desk.version,
+        )
+
+
+def build_hearings_channel(store: Store) -> HearingsChannel:
+    return HearingsChannel(HearingDesk(store), HearingComments())
