@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from gateway.store.migrations import migrate_engine
 from gateway.store.outbox_signal import OutboxSignal
@@ -102,10 +103,14 @@ def _sqlite_engine(url: URL, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue on busy_timeout instead
         # of both reading, then one failing to upgrade its lock (SQLITE_BUSY mid-transaction).
-        if connection.get_execution_options().get(READ_ONLY_OPTION):
-            connection.exec_driver_sql("BEGIN")
-        else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Sent on the driver's connection: through exec_driver_sql it cost ~40 µs more, twice
+        # per portal request. Its error is raised as Core would have raised it.
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION)
+        statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        try:
+            connection.connection.driver_connection.execute(statement)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
     return engine
 

@@ -36,6 +36,7 @@ from gateway.store.errors import (
     StoreConflict,
     UnknownRequest,
 )
+from gateway.store.prepared import Prepared
 from gateway.store.records import (
     IdempotencyRecord,
     NewRequest,
@@ -49,13 +50,41 @@ from gateway.store.tables import idempotency_keys, outbox, request_status_histor
 
 LAST_ERROR_LENGTH = 500
 
-# The hot inserts, built once. A statement object memoises its cache key, so SQLAlchemy finds
-# the compiled form at once; an ``insert(table)`` built per call had its key generated anew on
-# every request. Parameters always travel apart from the statement.
-_INSERT_REQUEST = insert(requests)
+# Built once. A statement object memoises its cache key, so SQLAlchemy finds the compiled
+# form at once; an ``insert(table)`` built per call had its key generated anew every time.
 _INSERT_HISTORY = insert(request_status_history)
-_INSERT_IDEMPOTENCY = insert(idempotency_keys)
-_INSERT_OUTBOX = insert(outbox).returning(outbox.c.id)
+
+# What every portal request runs: compiled once per database, run on the driver's cursor
+# (gateway/store/prepared.py).
+_ADD_REQUEST = Prepared(
+    insert(requests),
+    keys=(
+        "id", "client_id", "service", "municipality", "language", "status", "callback_url",
+        "payload", "created_at", "updated_at",
+    ),
+)  # fmt: skip
+_ADD_FIRST_HISTORY_LINE = Prepared(
+    _INSERT_HISTORY,
+    keys=("request_id", "status", "previous_status", "source", "occurred_at", "recorded_at"),
+)
+_SAVE_IDEMPOTENCY = Prepared(
+    insert(idempotency_keys),
+    keys=("client_id", "key", "body_hash", "status_code", "response", "created_at"),
+)
+_IDEMPOTENCY_ANSWER = Prepared(
+    select(idempotency_keys).where(
+        idempotency_keys.c.client_id == bindparam("client_id"),
+        idempotency_keys.c.key == bindparam("key"),
+    ),
+    keys=("client_id", "key"),
+)
+_ADD_OUTBOX = Prepared(
+    insert(outbox).returning(outbox.c.id),
+    keys=(
+        "kind", "message_id", "request_id", "destination", "headers", "body", "created_at",
+        "available_at", "attempts",
+    ),
+)  # fmt: skip
 
 
 def _request_record(row: RowMapping) -> RequestRecord:
@@ -127,11 +156,11 @@ class RequestRepository:
             "updated_at": now,
         }
         try:
-            self._conn.execute(_INSERT_REQUEST, values)
+            _ADD_REQUEST.execute(self._conn, values)
         except IntegrityError as exc:
             raise StoreConflict(f"request {new.id} already exists") from exc
-        self._conn.execute(
-            _INSERT_HISTORY,
+        _ADD_FIRST_HISTORY_LINE.execute(
+            self._conn,
             {
                 "request_id": new.id,
                 "status": new.status.value,
@@ -318,13 +347,6 @@ class RequestRepository:
         }
 
 
-_IDEMPOTENCY_ANSWER = select(idempotency_keys).where(
-    idempotency_keys.c.client_id == bindparam("client_id"),
-    idempotency_keys.c.key == bindparam("key"),
-)
-"""Built once: every request asks it, and building it anew cost more than running it."""
-
-
 class IdempotencyRepository:
     """The first answer to each (client, Idempotency-Key)."""
 
@@ -332,13 +354,10 @@ class IdempotencyRepository:
         self._conn = connection
 
     def get(self, client_id: str, key: str) -> IdempotencyRecord | None:
-        row = (
-            self._conn.execute(_IDEMPOTENCY_ANSWER, {"client_id": client_id, "key": key})
-            .mappings()
-            .first()
-        )
-        if row is None:
+        found = _IDEMPOTENCY_ANSWER.rows(self._conn, {"client_id": client_id, "key": key})
+        if not found:
             return None
+        row = found[0]
         return IdempotencyRecord(
             client_id=row["client_id"],
             key=row["key"],
@@ -363,8 +382,8 @@ class IdempotencyRepository:
         After that error the transaction is spoilt: roll back, then read the stored answer.
         """
         try:
-            self._conn.execute(
-                _INSERT_IDEMPOTENCY,
+            _SAVE_IDEMPOTENCY.execute(
+                self._conn,
                 {
                     "client_id": client_id,
                     "key": key,
@@ -408,8 +427,8 @@ class OutboxRepository:
     ) -> int:
         now = now or utc_now()
         try:
-            result = self._conn.execute(
-                _INSERT_OUTBOX,
+            (added,) = _ADD_OUTBOX.rows(
+                self._conn,
                 {
                     "kind": kind.value,
                     "message_id": message_id,
@@ -425,7 +444,7 @@ class OutboxRepository:
         except IntegrityError as exc:
             raise StoreConflict(f"outbox message {message_id} already exists") from exc
         self._added.add(kind)
-        return int(result.scalar_one())
+        return int(added["id"])
 
     def add_handoff(self, message: HandoffMessage, *, now: datetime | None = None) -> int:
         """Queue a hand-off message for the relay; call in the request's own transaction."""
