@@ -249,7 +249,9 @@ def render(setting: Mapping[str, Any], results: Any) -> str:
             "sending again as soon as it has its answer); the gateway's RSS is sampled every "
             "50 ms. The registries allow 64 connections each (routing.yaml), so most requests "
             "wait inside the gateway; those that wait longer than the registry timeout (2 s) "
-            "are answered 503 (`registry.*.unavailable`).",
+            "are answered 503 (`registry.*.unavailable`). Answers count what came back within "
+            "the measured window; a gateway that has not finished taking the requests in by "
+            "then has none to show, and its memory is still the figure of the row.",
             table(
                 [
                     "in flight",
@@ -267,10 +269,11 @@ def render(setting: Mapping[str, Any], results: Any) -> str:
                         _num(m["idle_mib"]),
                         _num(m["peak_mib"]),
                         _num(m["per_request_kib"], 1),
-                        ", ".join(f"{k}: {v}" for k, v in sorted(m["statuses"].items())),
-                        _num(m["rate"]),
-                        _num(m["p50_ms"]),
-                        _num(m["p99_ms"]),
+                        ", ".join(f"{k}: {v}" for k, v in sorted(m["statuses"].items()))
+                        or "none within the window",
+                        _num(m["rate"] if m["statuses"] else None),
+                        _num(m["p50_ms"] if m["statuses"] else None),
+                        _num(m["p99_ms"] if m["statuses"] else None),
                     ]
                     for m in results.memory
                 ],
