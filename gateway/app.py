@@ -15,8 +15,9 @@ from gateway.api import complaints as complaints_api
 from gateway.api import hearings as hearings_api
 from gateway.api import metrics as metrics_api
 from gateway.api import open311 as open311_api
+from gateway.api.admission import Admission, AdmissionMiddleware
 from gateway.api.open_data import install_open_data
-from gateway.api.problems import install_problem_handlers
+from gateway.api.problems import install_problem_handlers, problem_responses
 from gateway.api.request_context import RequestContextMiddleware
 from gateway.bootstrap import Gateway, bootstrap
 from gateway.logging import configure_logging
@@ -31,6 +32,11 @@ or English.
 """
 
 
+# Every route admission may refuse documents the 503; the requests and open-data routes
+# list it already (a registry or a source may be unavailable).
+OVERLOAD_RESPONSES = problem_responses(503)
+
+
 def _operation_id(route: APIRoute) -> str:
     """Stable operation ids (the handler's name) for client generators and schemathesis."""
     return route.name
@@ -40,11 +46,13 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     """Build the app; bootstrap runs in the lifespan, so importing this module does nothing."""
     settings = settings or Settings()
     configure_logging(settings)
+    admission = Admission(limit=settings.max_in_flight)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         running = gateway or bootstrap(settings)
         detach_live_log = attach_live_log(running.live_log, running.metrics)
+        running.metrics.in_flight.set_function(lambda: admission.in_flight)
         try:
             yield {"gateway": running}
         finally:
@@ -59,16 +67,19 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
         generate_unique_id_function=_operation_id,
     )
     install_problem_handlers(app)
+    # The last added runs first: every request gets its id (and its access line) before
+    # admission decides, so a refusal can be traced like any other answer.
+    app.add_middleware(
+        AdmissionMiddleware, admission=admission, refusers={"/open311": open311_api.overloaded}
+    )
     app.add_middleware(RequestContextMiddleware)
     # Starlette tries the routes one by one, in this order: the busiest come first (matching
     # the ~100 routes before the open-data ones was a quarter of a cached feed page's CPU).
     app.include_router(health.router)
     app.include_router(requests.router)
     install_open_data(app)
-    app.include_router(catalogue.router)
-    app.include_router(acts_api.router)
-    app.include_router(hearings_api.router)
-    app.include_router(complaints_api.router)
+    for router in (catalogue.router, acts_api.router, hearings_api.router, complaints_api.router):
+        app.include_router(router, responses=OVERLOAD_RESPONSES)
     app.include_router(open311_api.router)
     app.include_router(ops.session_router)
     app.include_router(ops.router)

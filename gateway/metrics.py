@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
@@ -113,6 +113,16 @@ class GatewayMetrics:
             "ekomunat_breaker_resets",
             "Circuit breakers reset by an operator.",
             ["registry"],
+            registry=self.registry,
+        )
+        self.overload_refusals = Counter(
+            "ekomunat_overload_refusals",
+            "Requests refused at the door (503) because too many were in flight.",
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "ekomunat_http_requests_in_flight",
+            "HTTP requests being handled now that count against the admission limit.",
             registry=self.registry,
         )
 

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     amqp_url: str = Field(
         "amqp://guest:guest@127.0.0.1:5672/%2F", description="RabbitMQ URL of the hand-off broker"
     )
+    max_in_flight: int = Field(
+        256,
+        ge=0,
+        description="requests handled at once; more are refused with 503 and Retry-After "
+        "(0: no limit)",
+    )
     relay_enabled: bool = Field(True, description="run the outbox relay inside the server")
     status_consumer_enabled: bool = Field(
         True, description="consume municipal status updates inside the server"

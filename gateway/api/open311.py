@@ -145,6 +145,17 @@ def _errors(refused: ComplaintRefused, fmt: Format, language: DisplayLanguage) -
     )
 
 
+def overloaded(request: Request, retry_after_s: int) -> Response:
+    """The admission limit's refusal, as an Open311 error list in the path's format."""
+    response = _errors(
+        ComplaintRefused.of("complaint.service.overloaded"),
+        _format_of_path(request.url.path),
+        _language(request),
+    )
+    response.headers["Retry-After"] = str(retry_after_s)
+    return response
+
+
 class Open311Route(APIRoute):
     """Every answer of this router, refusals and crashes included, is an Open311 document."""
 

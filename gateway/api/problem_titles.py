@@ -213,6 +213,12 @@ PROBLEMS: dict[str, ProblemKind] = {
         "Izveštaj o ovoj javnoj raspravi je već objavljen",
         "The report of this public hearing has already been published",
     ),
+    "gateway.overloaded": ProblemKind(
+        503,
+        "Porta ka shumë kërkesa tani; provoni përsëri pas pak",
+        "Mrežni prolaz trenutno ima previše zahteva; pokušajte ponovo uskoro",
+        "The gateway has too many requests right now; please try again shortly",
+    ),
     "internal.error": ProblemKind(
         500,
         "Ndodhi një gabim i brendshëm",

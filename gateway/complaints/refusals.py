@@ -231,6 +231,14 @@ _TEXTS: dict[str, tuple[int, dict[DisplayLanguage, str]]] = {
             "en": "General service error; please try again later.",
         },
     ),
+    "complaint.service.overloaded": (
+        503,
+        {
+            "sq": "Shërbimi ka shumë kërkesa tani; provoni përsëri pas pak.",
+            "sr": "Usluga trenutno ima previše zahteva; pokušajte ponovo uskoro.",
+            "en": "The service has too many requests right now; please try again shortly.",
+        },
+    ),
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from tests.fixtures.gateway import (
     GatewayProcess,
+    citizen_request,
     http_json,
     portal_headers,
     registry_environment,
@@ -35,20 +36,6 @@ def gateway(sandbox, tmp_path_factory):
     process.stop()
 
 
-def request_body(person, service, form, municipality=None, language="en"):
-    return {
-        "service": service,
-        "municipality": municipality or person.address.municipality_code,
-        "language": language,
-        "applicant": {
-            "personal_number": person.personal_number,
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-        },
-        "form": form,
-    }
-
-
 def test_sync_async_and_refused_requests_through_the_real_server(gateway, sandbox):
     seed = sandbox.seed
     owner = seed.alive_parcel_owner(11)
@@ -59,13 +46,13 @@ def test_sync_async_and_refused_requests_through_the_real_server(gateway, sandbo
     listed = http_json(
         "POST",
         url,
-        request_body(owner, "possession-list", {"purpose": "other", "cadastral_zone": zone}),
+        citizen_request(owner, "possession-list", {"purpose": "other", "cadastral_zone": zone}),
         portal_headers(),
     )
     complaint = http_json(
         "POST",
         url,
-        request_body(
+        citizen_request(
             owner, "municipal-service-complaint", {"description": "Pritja ishte e gjatë."}
         ),
         portal_headers("sq"),
@@ -73,7 +60,7 @@ def test_sync_async_and_refused_requests_through_the_real_server(gateway, sandbo
     refused = http_json(
         "POST",
         url,
-        request_body(deceased, "birth-certificate", {"purpose": "other"}, language="sr"),
+        citizen_request(deceased, "birth-certificate", {"purpose": "other"}, language="sr"),
         portal_headers("sr"),
     )
 
@@ -101,7 +88,7 @@ def test_the_log_follows_each_hop_and_never_holds_a_personal_number(gateway, san
         http_json(
             "POST",
             f"{gateway.base}/v1/requests",
-            request_body(person, "marriage-certificate", {"purpose": "other"}),
+            citizen_request(person, "marriage-certificate", {"purpose": "other"}),
             portal_headers(),
         )
 

@@ -10,7 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from tests.fixtures.gateway import offline_settings, portal_headers, registry_environment
+from tests.fixtures.gateway import (
+    citizen_request,
+    offline_settings,
+    portal_headers,
+    registry_environment,
+)
 
 
 @pytest.fixture
@@ -23,17 +28,7 @@ def client(sandbox_reset, tmp_path, monkeypatch):
 
 def birth_certificate(client, sandbox, language="en"):
     person = sandbox.seed.alive_parcel_owner()
-    body = {
-        "service": "birth-certificate",
-        "municipality": person.address.municipality_code,
-        "language": language,
-        "applicant": {
-            "personal_number": person.personal_number,
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-        },
-        "form": {"purpose": "other"},
-    }
+    body = citizen_request(person, "birth-certificate", {"purpose": "other"}, language=language)
     return client.post("/v1/requests", json=body, headers=portal_headers(language))
 
 

@@ -6,21 +6,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.fixtures.gateway import portal_headers
+from tests.fixtures.gateway import citizen_request, portal_headers
 
 
 def body(person: Any, service: str, form: dict[str, Any], municipality: str | None = None):  # type: ignore[no-untyped-def]
-    return {
-        "service": service,
-        "municipality": municipality or person.address.municipality_code,
-        "language": "en",
-        "applicant": {
-            "personal_number": person.personal_number,
-            "first_name": person.first_name,
-            "last_name": person.last_name,
-        },
-        "form": form,
-    }
+    return citizen_request(person, service, form, municipality=municipality)
 
 
 def birth_certificate(client: TestClient, person: Any):  # type: ignore[no-untyped-def]
