@@ -21,7 +21,9 @@ SQLite file, a private RabbitMQ vhost, the in-process relay on), then measures:
 2. the hand-off rate, outbox to confirmed, with one and with two relay processes (SQLite and
    PostgreSQL);
 3. the cost of loading the catalogue, routing.yaml with every route and every WSDL/OpenAPI;
-4. the gateway's memory with 1,000 and 10,000 sync requests in flight.
+4. the gateway's memory with 1,000 and 10,000 sync requests in flight, with admission off
+   (the gateway of 1-3 runs with ``GATEWAY_MAX_IN_FLIGHT=0``, so it holds them all) and again
+   on a second gateway with the default limit, which refuses the excess with a 503.
 
 Writes ``bench/results/gateway-load.md`` and ``bench/results/gateway-load.png``.
 """
@@ -58,6 +60,7 @@ from bench.workload import (
     write_bodies,
 )
 from bench.wrk import run_wrk, wrk_available
+from gateway.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -90,6 +93,9 @@ class Results:
     loading: dict[str, float] = field(default_factory=dict)
     memory: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+
+DEFAULT_LIMIT = Settings.model_fields["max_in_flight"].default
 
 
 def python_generator(spec: dict[str, Any], work_dir: Path) -> dict[str, Any]:
@@ -135,6 +141,7 @@ class Bench:
             sandbox=self.sandbox,
             database_url=self.database_url,
             amqp_url=self.vhost.url,
+            extra_env={"GATEWAY_MAX_IN_FLIGHT": "0"},
         )
         stack.callback(self.gateway.stop)
         self.results.loading["gateway start to /health (s)"] = self.gateway.wait_ready()
@@ -364,49 +371,76 @@ class Bench:
     # ---- 4. memory in flight --------------------------------------------------------------
 
     def run_memory(self) -> None:
+        """Each level twice: admission off, so N requests are truly held, then the default limit.
+
+        The gateway of sections 1-3 runs with ``GATEWAY_MAX_IN_FLIGHT=0``; a second one, on its
+        own SQLite file (or the same PostgreSQL schema), runs with the shipped default.
+        """
         for in_flight in self.options.in_flight:
-            idle = self.meter.usage().rss_mib
-            stop = threading.Event()
-            samples: list[float] = []
-            sampler = threading.Thread(
-                target=lambda s=samples, e=stop: s.extend(self.meter.sample_peak(e)),
-                daemon=True,
-            )
-            sampler.start()
-            spec = {
-                "kind": "gateway",
-                "url": self.gateway.base + "/v1/requests",
-                "bodies": str(self.sync_bodies),
-                "headers": portal_headers(),
-                "concurrency": in_flight,
-                "duration_s": self.options.memory_duration,
-                "warmup_s": 0.0,
-                "timeout_s": 120,
-                "drain_s": 120,
+            self._measure_memory(self.gateway, self.meter, in_flight, limit=0)
+        database_url = self.database_url
+        if self.options.store != "postgresql":
+            database_url = f"sqlite:///{self.work_dir / 'gateway-limited.db'}"
+        limited = Gateway(
+            self.work_dir,
+            sandbox=self.sandbox,
+            database_url=database_url,
+            amqp_url=self.vhost.url,
+            name="gateway-limited",
+        )
+        try:
+            limited.wait_ready()
+            meter = Meter(limited.pid)
+            for in_flight in self.options.in_flight:
+                self._measure_memory(limited, meter, in_flight, limit=DEFAULT_LIMIT)
+        finally:
+            limited.stop()
+
+    def _measure_memory(self, gateway: Gateway, meter: Meter, in_flight: int, limit: int) -> None:
+        idle = meter.usage().rss_mib
+        stop = threading.Event()
+        samples: list[float] = []
+        sampler = threading.Thread(
+            target=lambda: samples.extend(meter.sample_peak(stop)), daemon=True
+        )
+        sampler.start()
+        spec = {
+            "kind": "gateway",
+            "url": gateway.base + "/v1/requests",
+            "bodies": str(self.sync_bodies),
+            "headers": portal_headers(),
+            "concurrency": in_flight,
+            "duration_s": self.options.memory_duration,
+            "warmup_s": 0.0,
+            "timeout_s": 120,
+            "drain_s": 120,
+            "honour_retry_after": True,
+        }
+        result = python_generator(spec, self.work_dir)
+        stop.set()
+        sampler.join()
+        peak = max(samples) if samples else idle
+        self.results.memory.append(
+            {
+                "in_flight": in_flight,
+                "limit": limit,
+                "idle_mib": idle,
+                "peak_mib": peak,
+                "per_request_kib": (peak - idle) * 1024 / in_flight,
+                "requests": result["requests"],
+                "statuses": result["statuses"],
+                "p50_ms": result["p50_ms"],
+                "p99_ms": result["p99_ms"],
+                "rate": result["rate"],
+                "generator_cpu_share": result["generator_cpu_s"] / result["wall_s"],
             }
-            result = python_generator(spec, self.work_dir)
-            stop.set()
-            sampler.join()
-            peak = max(samples) if samples else idle
-            self.results.memory.append(
-                {
-                    "in_flight": in_flight,
-                    "idle_mib": idle,
-                    "peak_mib": peak,
-                    "per_request_kib": (peak - idle) * 1024 / in_flight,
-                    "requests": result["requests"],
-                    "statuses": result["statuses"],
-                    "p50_ms": result["p50_ms"],
-                    "p99_ms": result["p99_ms"],
-                    "rate": result["rate"],
-                }
-            )
-            print(
-                f"  {in_flight:6} in flight: RSS {idle:.0f} -> {peak:.0f} MiB, "
-                f"statuses {result['statuses']}",
-                flush=True,
-            )
-            time.sleep(2)
+        )
+        print(
+            f"  {in_flight:6} in flight, limit {limit or 'none'}: RSS {idle:.0f} -> {peak:.0f} "
+            f"MiB, statuses {result['statuses']}",
+            flush=True,
+        )
+        time.sleep(2)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -11,6 +11,9 @@ short warm-up that is not counted) and time every exchange. Two kinds of work:
 It exists because wrk can only hit one URL per run: the direct fan-out needs two. The gateway
 cases are run with it too, so that gateway against direct compares like with like.
 
+With ``honour_retry_after`` a worker that gets a 503 with ``Retry-After`` waits that long
+before its next request, as the portal does; the wait is not part of any latency.
+
     python -m bench.loadgen SPEC.json      # prints one JSON line with the result
 """
 
@@ -36,6 +39,14 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def _seconds(retry_after: str | None) -> float:
+    """``Retry-After`` in seconds (its HTTP-date form is not sent by the gateway)."""
+    try:
+        return max(0.0, float(retry_after or 0))
+    except ValueError:
+        return 0.0
+
+
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
     concurrency = int(spec["concurrency"])
     duration_s = float(spec["duration_s"])
@@ -46,6 +57,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
     counting = False
     stop = False
     tag = uuid.uuid4().hex[:8]
+    honour_retry_after = bool(spec.get("honour_retry_after", False))
+    pauses: dict[int, float] = {}
 
     def session() -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
@@ -66,6 +79,8 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
                 url, data=bodies[index % len(bodies)], headers=headers
             ) as response:
                 await response.read()
+                if honour_retry_after and response.status == 503:
+                    pauses[index] = _seconds(response.headers.get("Retry-After"))
                 return str(response.status)
 
     else:
@@ -101,6 +116,9 @@ async def run(spec: dict[str, Any]) -> dict[str, Any]:
             if counting and not stop:
                 latencies.append(time.perf_counter() - started)
                 statuses[status] += 1
+            pause = pauses.pop(index, 0.0)
+            if pause:
+                await asyncio.sleep(pause)
 
     workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
     await asyncio.sleep(warmup_s)

@@ -247,14 +247,22 @@ def render(setting: Mapping[str, Any], results: Any) -> str:
             "## 4. Memory with requests in flight",
             "The Python generator holds N sync requests open at once (N connections, each "
             "sending again as soon as it has its answer); the gateway's RSS is sampled every "
-            "50 ms. The registries allow 64 connections each (routing.yaml), so most requests "
-            "wait inside the gateway; those that wait longer than the registry timeout (2 s) "
-            "are answered 503 (`registry.*.unavailable`). Answers count what came back within "
-            "the measured window; a gateway that has not finished taking the requests in by "
-            "then has none to show, and its memory is still the figure of the row.",
+            "50 ms. With admission off (limit `none`, `GATEWAY_MAX_IN_FLIGHT=0`) the gateway "
+            "takes every request in: the registries allow 64 connections each (routing.yaml), "
+            "so most wait inside the gateway, and those that wait longer than the registry "
+            "timeout (2 s) are answered 503 (`registry.*.unavailable`). With the default limit "
+            "it handles that many at once and answers the rest at once with 503 "
+            "`gateway.overloaded`. Like the portal, the generator waits `Retry-After` before "
+            "it resends after a 503; a 503 is a refusal, not a lost request. Answers count "
+            "what came back within the measured window; a gateway that has not finished "
+            "taking the requests in by then has none to show, and its memory is still the "
+            "figure of the row. Generator cores = the generator's CPU time over the window: "
+            "near 1.0 it is itself the bottleneck (one process, one event loop), and the row's "
+            "latencies are mostly its own lag.",
             table(
                 [
                     "in flight",
+                    "admission limit",
                     "RSS idle MiB",
                     "RSS peak MiB",
                     "KiB per request in flight",
@@ -262,10 +270,12 @@ def render(setting: Mapping[str, Any], results: Any) -> str:
                     "req/s",
                     "p50 ms",
                     "p99 ms",
+                    "generator cores",
                 ],
                 [
                     [
                         str(m["in_flight"]),
+                        str(m.get("limit") or "none"),
                         _num(m["idle_mib"]),
                         _num(m["peak_mib"]),
                         _num(m["per_request_kib"], 1),
@@ -274,6 +284,7 @@ def render(setting: Mapping[str, Any], results: Any) -> str:
                         _num(m["rate"] if m["statuses"] else None),
                         _num(m["p50_ms"] if m["statuses"] else None),
                         _num(m["p99_ms"] if m["statuses"] else None),
+                        _num(m.get("generator_cpu_share"), 2),
                     ]
                     for m in results.memory
                 ],
