@@ -182,23 +182,20 @@ class Store:
     def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
         """A new transaction; ``read_only`` lets SQLite readers run beside a writer."""
         lock = None if read_only else self._write_lock
-        engine = self._engine
+        engine, busy_error = self._engine, None
         inline = _inline_run.get()
         if inline is not None and not inline.started:
             # The first transaction of an inline run may fail (StoreBusy) before it has done
             # anything, and the whole run then moves to a thread; later ones wait as usual.
             inline.started = True
             if self._no_wait_engine is not None:
-                engine = self._no_wait_engine
-                return UnitOfWork(
-                    engine,
-                    read_only=read_only,
-                    write_lock=lock,
-                    busy_error=StoreBusy,
-                    outbox_signal=self.outbox_signal,
-                )
+                engine, busy_error = self._no_wait_engine, StoreBusy
         return UnitOfWork(
-            engine, read_only=read_only, write_lock=lock, outbox_signal=self.outbox_signal
+            engine,
+            read_only=read_only,
+            write_lock=lock,
+            busy_error=busy_error,
+            outbox_signal=self.outbox_signal,
         )
 
     async def run(self, work: Callable[..., T], *args: Any, writes: bool) -> T:
