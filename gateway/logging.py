@@ -44,14 +44,14 @@ digits, and a search without a callback costs a fraction of ``PERSONAL_NUMBER.su
 
 
 def mask_text(text: str) -> str:
-    if _TEN_DIGITS.search(text) is None:
+    if len(text) < 10 or _TEN_DIGITS.search(text) is None:
         return text
     return PERSONAL_NUMBER.sub(mask_personal_number, text)
 
 
 def _mask_value(value: Any) -> Any:
     if isinstance(value, str):
-        return mask_text(value) if len(value) >= 10 else value
+        return mask_text(value)
     if isinstance(value, int | float | None):
         return value
     if isinstance(value, Mapping):
@@ -59,6 +59,9 @@ def _mask_value(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [_mask_value(item) for item in value]
     return value
+
+
+_PLAIN = frozenset({int, float, bool, type(None)})
 
 
 def mask_personal_numbers(
@@ -73,14 +76,10 @@ def mask_personal_numbers(
     for key, value in event_dict.items():
         kind = type(value)
         if kind is str:
-            if len(value) >= 10 and _TEN_DIGITS.search(value) is not None:
-                event_dict[key] = PERSONAL_NUMBER.sub(mask_personal_number, value)
+            event_dict[key] = mask_text(value)
         elif kind not in _PLAIN:
             event_dict[key] = _mask_value(value)
     return event_dict
-
-
-_PLAIN = frozenset({int, float, bool, type(None)})
 
 
 def _orjson_text(value: Any, **options: Any) -> str:
