@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.report import table
-from bench.stack import ROOT, Gateway, Meter, PrivateVhost, Sandbox
+from bench.stack import ROOT, Meter, PrivateVhost, Sandbox, ready_gateway
 from bench.workload import applicants, async_body, sync_body, write_bodies
 from bench.wrk import run_wrk, wrk_available
 
@@ -99,16 +99,9 @@ def measure_revision(
     with ExitStack() as stack:
         vhost = PrivateVhost().create()
         stack.callback(vhost.delete)
-        gateway = Gateway(
-            work_dir,
-            sandbox=sandbox,
-            database_url=f"sqlite:///{work_dir / f'{label}-{uuid.uuid4().hex[:6]}.db'}",
-            amqp_url=vhost.url,
-            name=f"gateway-{label}",
-            root=root,
+        gateway = ready_gateway(
+            stack, work_dir, sandbox=sandbox, amqp_url=vhost.url, label=label, root=root
         )
-        stack.callback(gateway.stop)
-        gateway.wait_ready()
         meter = Meter(gateway.pid)
         for case in ("sync", "async"):
             run_wrk(

@@ -50,7 +50,7 @@ from typing import Any
 
 from bench import report
 from bench.handoff import HandoffRun, measure_relays
-from bench.stack import Gateway, Meter, PostgresSchema, PrivateVhost, Sandbox
+from bench.stack import Gateway, Meter, PostgresSchema, PrivateVhost, Sandbox, ready_gateway
 from bench.workload import (
     applicants,
     async_body,
@@ -378,23 +378,18 @@ class Bench:
         """
         for in_flight in self.options.in_flight:
             self._measure_memory(self.gateway, self.meter, in_flight, limit=0)
-        database_url = self.database_url
-        if self.options.store != "postgresql":
-            database_url = f"sqlite:///{self.work_dir / 'gateway-limited.db'}"
-        limited = Gateway(
-            self.work_dir,
-            sandbox=self.sandbox,
-            database_url=database_url,
-            amqp_url=self.vhost.url,
-            name="gateway-limited",
-        )
-        try:
-            limited.wait_ready()
+        with ExitStack() as stack:
+            limited = ready_gateway(
+                stack,
+                self.work_dir,
+                sandbox=self.sandbox,
+                amqp_url=self.vhost.url,
+                label="limited",
+                database_url=self.database_url if self.options.store == "postgresql" else None,
+            )
             meter = Meter(limited.pid)
             for in_flight in self.options.in_flight:
                 self._measure_memory(limited, meter, in_flight, limit=DEFAULT_LIMIT)
-        finally:
-            limited.stop()
 
     def _measure_memory(self, gateway: Gateway, meter: Meter, in_flight: int, limit: int) -> None:
         idle = meter.usage().rss_mib

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.report import table
-from bench.stack import ROOT, Gateway, Meter, PrivateVhost, Sandbox
+from bench.stack import ROOT, Meter, PrivateVhost, Sandbox, ready_gateway
 from bench.wrk import WrkResult, run_wrk, wrk_available
 
 PAGE = "/v1/open/budget?municipality=19&year=2025&page_size=100"
@@ -55,16 +55,14 @@ def measure(
     with ExitStack() as stack:
         vhost = PrivateVhost().create()
         stack.callback(vhost.delete)
-        gateway = Gateway(
+        gateway = ready_gateway(
+            stack,
             work_dir,
             sandbox=sandbox,
-            database_url=f"sqlite:///{work_dir / f'{label}.db'}",
             amqp_url=vhost.url,
+            label=label,
             extra_env={"GATEWAY_OPEN_PAGE_CACHE_ENTRIES": str(cache_entries)},
-            name=f"gateway-{label}",
         )
-        stack.callback(gateway.stop)
-        gateway.wait_ready()
         size = _wait_for_page(gateway.base + PAGE)
         run_wrk(gateway.base + PAGE, connections=options.connections, duration_s=3)  # warm
         meter = Meter(gateway.pid)

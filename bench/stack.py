@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,6 +287,35 @@ class Gateway(Child):
             except (OSError, urllib.error.URLError):
                 time.sleep(0.05)
         raise RuntimeError(f"the gateway did not answer in time; see {self.log_path}")
+
+
+def ready_gateway(
+    stack: ExitStack,
+    log_dir: Path,
+    *,
+    sandbox: Sandbox,
+    amqp_url: str,
+    label: str,
+    database_url: str | None = None,
+    **options: Any,
+) -> Gateway:
+    """``gateway-<label>`` answering ``/health``, stopped when ``stack`` closes.
+
+    Its store is a fresh SQLite file in ``log_dir`` unless ``database_url`` names one; the
+    other ``options`` go to ``Gateway`` (``extra_env``, ``root``, ``relay``).
+    """
+    fresh = f"sqlite:///{log_dir / f'{label}-{uuid.uuid4().hex[:6]}.db'}"
+    gateway = Gateway(
+        log_dir,
+        sandbox=sandbox,
+        database_url=database_url or fresh,
+        amqp_url=amqp_url,
+        name=f"gateway-{label}",
+        **options,
+    )
+    stack.callback(gateway.stop)
+    gateway.wait_ready()
+    return gateway
 
 
 def _endpoint_variable(registry: str) -> str:

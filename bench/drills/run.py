@@ -40,7 +40,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.drills.load import Outcome, SteadyLoad
-from bench.stack import Child, Gateway, PrivateVhost, Sandbox, backoffice, rabbitmqctl
+from bench.stack import (
+    Child,
+    Gateway,
+    PrivateVhost,
+    Sandbox,
+    backoffice,
+    rabbitmqctl,
+    ready_gateway,
+)
 from bench.workload import applicants
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,15 +99,7 @@ def start_parts(stack: ExitStack, work_dir: Path, name: str) -> Parts:
     stack.callback(vhost.delete)
     sandbox = Sandbox.start(work_dir)
     stack.callback(sandbox.stop)
-    gateway = Gateway(
-        work_dir,
-        sandbox=sandbox,
-        database_url=f"sqlite:///{work_dir / f'{name}.db'}",
-        amqp_url=vhost.url,
-        name=f"gateway-{name}",
-    )
-    stack.callback(gateway.stop)
-    gateway.wait_ready()
+    gateway = ready_gateway(stack, work_dir, sandbox=sandbox, amqp_url=vhost.url, label=name)
     parts = Parts(work_dir, vhost, sandbox, gateway, {})
     for code in MUNICIPALITIES:
         database = work_dir / f"{name}-backoffice-{code}.db"
