@@ -97,23 +97,22 @@ class FeedStore:
         previous = self._snapshots.get(key)
         if previous is not None and previous.record is record:
             # The very record again (the adapter saw the same bytes): no digest to compute.
-            with self._lock:
-                self._failures.pop(key, None)
-                self._snapshots[key] = Snapshot(record, previous.digest, now, previous.changed_at)
-                if key not in self._pending.changed:
-                    self._pending.confirmed.add(key)
-            return False
-        body, digest = _canonical(record)
+            body, digest = "", previous.digest
+        else:
+            body, digest = _canonical(record)
         with self._lock:
             self._failures.pop(key, None)
             previous = self._snapshots.get(key)
             if previous is not None and previous.digest == digest:
-                self._snapshots[key] = Snapshot(previous.record, digest, now, previous.changed_at)
+                # The record of this fetch is kept, so that the next fetch returning it
+                # (a remembered answer) is known by identity, also after a restart's load.
+                self._snapshots[key] = Snapshot(record, digest, now, previous.changed_at)
                 if key not in self._pending.changed:
                     self._pending.confirmed.add(key)
                 return False
             self._snapshots[key] = Snapshot(record, digest, now, now)
-            self._pending.changed[key] = body
+            # ``body`` is empty only when another writer moved the snapshot meanwhile.
+            self._pending.changed[key] = body or _canonical(record)[0]
             self._pending.confirmed.discard(key)
             self._pending.dropped.discard(key)
             self.generation += 1

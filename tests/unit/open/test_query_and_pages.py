@@ -10,7 +10,7 @@ import pytest
 
 from contracts.catalogue import load_catalogue
 from contracts.open_records import FiscalYears
-from gateway.open.feeds import FeedStore
+from gateway.open.feeds import FeedStore, Snapshot, digest_of
 from gateway.open.pages import csv_bytes, freshness, page_of
 from gateway.open.problems import OPEN_PROBLEMS, OpenProblem
 from gateway.open.query import decode_cursor, encode_cursor, parse_query
@@ -114,6 +114,23 @@ def test_the_very_record_again_confirms_the_data_without_changing_it():
     assert snapshot is not None and snapshot.fetched_at == start + timedelta(seconds=40)
     assert snapshot.changed_at == start and store.generation == generation
     assert not freshness(store, [key], start + timedelta(seconds=41)).stale
+
+
+def test_after_a_restart_the_fetched_record_replaces_the_loaded_one_of_equal_content():
+    # Kept from the database, the snapshot holds another object than the adapter returns;
+    # once confirmed, the store holds the adapter's, so its next return is known at once.
+    store = FeedStore()
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    key = ("years", "treasury", None)
+    loaded = FiscalYears(years=(2025,))
+    store.load([(key, Snapshot(loaded, digest_of(loaded), start, start))])
+    fetched = FiscalYears(years=(2025,))
+
+    assert not store.put(key, fetched, start + timedelta(seconds=20))
+    snapshot = store.get(key)
+    assert snapshot is not None and snapshot.record is fetched
+    assert snapshot.changed_at == start
+    assert store.take_changes().changed == ()
 
 
 def test_a_process_summary_follows_its_releases_in_date_order():
