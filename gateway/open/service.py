@@ -11,7 +11,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -59,7 +59,8 @@ class FeedSpec:
     with_month: bool = False
     free: tuple[str, ...] = ()
     version: Callable[[], str] | None = None
-    """For a register the gateway keeps itself (acts, hearings): changes when its data does."""
+    """For a register the gateway keeps itself (permits, acts, hearings): changes when its
+    data does."""
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,8 @@ class OpenData:
         self.settings = settings
         self.feeds = dict(feeds or FEEDS)
         self.permits = permits
+        if permits is not None and "permits" in self.feeds:
+            self.feeds["permits"] = replace(self.feeds["permits"], version=permits.version)
         self.pages = PageCache(settings.page_cache_entries)
         self._rows: OrderedDict[tuple[str, str], FeedRows] = OrderedDict()
         self._rows_lock = threading.Lock()
@@ -317,10 +320,10 @@ class OpenData:
             free=spec.free,
         )
 
-    def rows(self, query: FeedQuery) -> FeedRows:
-        """The query's rows (all pages), cached until any source changes."""
+    def rows(self, query: FeedQuery, version: str) -> FeedRows:
+        """The query's rows (all pages), cached until any source changes (``version``)."""
         base = FeedQuery(**{**query.__dict__, "cursor": None, "page_size": 0, "format": ""})
-        key = (base.identity(), self.version(query.feed))
+        key = (base.identity(), version)
         with self._rows_lock:
             rows = self._rows.get(key)
         if rows is None:
@@ -333,30 +336,20 @@ class OpenData:
 
     def reads_store(self, feed: str) -> bool:
         """True when serving ``feed`` reads the database (the gateway's own registers)."""
-        return self.feeds[feed].version is not None or (
-            feed == "permits" and self.permits is not None
-        )
-
-    def version(self, feed: str) -> str:
-        """Changes whenever the data behind ``feed`` may have changed (cache keys)."""
-        register = self._register_version(feed)
-        return f"{self.store.generation}|{register}" if register else str(self.store.generation)
-
-    def _register_version(self, feed: str) -> str:
-        """The version of the gateway's own data behind ``feed`` ("" when it has none)."""
-        spec = self.feeds[feed]
-        if spec.version is not None:
-            return spec.version()
-        if feed == "permits" and self.permits is not None:
-            return self.permits.version()
-        return ""
+        return self.feeds[feed].version is not None
 
     def serve(self, feed: str, params: Mapping[str, str], language: DisplayLanguage) -> Served:
         query = self.parse(feed, params, language)
-        key = (query.identity(), self.version(feed))
+        # Read once per request: a register's version costs a transaction, and the page
+        # cache, the rows cache and the ETag must all speak of the same data.
+        spec_version = self.feeds[feed].version
+        register = spec_version() if spec_version is not None else ""
+        generation = str(self.store.generation)
+        version = f"{generation}|{register}" if register else generation
+        key = (query.identity(), version)
         page = self.pages.get(key)
         if page is None:
-            page = self._render(query)
+            page = self._render(query, version, register)
             self.pages.put(key, page)
         now = datetime.now(UTC)
         if not page.involved and self.reads_store(feed):
@@ -364,9 +357,9 @@ class OpenData:
             return Served(page, Freshness(now, 0, False, None), query)
         return Served(page, freshness(self.store, page.involved, now), query)
 
-    def _render(self, query: FeedQuery) -> RenderedPage:
+    def _render(self, query: FeedQuery, version: str, register: str) -> RenderedPage:
         spec = self.feeds[query.feed]
-        rows = self.rows(query)
+        rows = self.rows(query, version)
         page, next_cursor = page_of(rows, query)
         if query.feed.startswith("ocds_"):
             body, media_type, enveloped = self._ocds(query, rows, page), JSON_MEDIA_TYPE, False
@@ -383,9 +376,7 @@ class OpenData:
             body, media_type, enveloped = json_bytes(shown), JSON_MEDIA_TYPE, True
         return RenderedPage(
             # The gateway's own registers change without any source snapshot changing.
-            etag=etag_of(
-                query, self.store, rows.involved, version=self._register_version(query.feed)
-            ),
+            etag=etag_of(query, self.store, rows.involved, version=register),
             last_modified=last_modified_of(rows, self.store),
             media_type=media_type,
             body=body,
