@@ -41,7 +41,7 @@ SAME_IN_DRAFT_7_AND_2020_12 = frozenset(
 """Keywords whose meaning draft 2020-12 kept from draft 7. ``items`` is checked apart: only
 its single-schema form means the same (the list form became ``prefixItems``)."""
 
-_SCHEMA_VALUED = frozenset({"additionalProperties", "items", "not"})
+_SCHEMA_VALUED = frozenset({"additionalProperties", "not"})
 _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
 
 
@@ -152,17 +152,25 @@ class CompiledSchema:
         """Whether the fast path is in use (False: the schema uses keywords it cannot honour)."""
         return self._compiled is not None
 
+    def _passes_compiled(self, instance: Any) -> bool:
+        """False also when it fails: perhaps stricter than jsonschema, which then decides."""
+        if self._compiled is None:
+            return False
+        try:
+            self._compiled(instance)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
     def is_valid(self, instance: Any) -> bool:
-        if self._compiled is not None:
-            try:
-                self._compiled(instance)
-                return True
-            except fastjsonschema.JsonSchemaException:
-                pass  # perhaps stricter than jsonschema: let jsonschema decide
-        return bool(self._explainer.is_valid(instance))
+        return self._passes_compiled(instance) or bool(self._explainer.is_valid(instance))
 
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
-        """jsonschema's errors, at no cost beyond the compiled check when there are none."""
-        if self.is_valid(instance):
+        """jsonschema's errors, at no cost beyond the compiled check when there are none.
+
+        A document the compiled check refuses is read by jsonschema once, here, not once to
+        decide and again to explain.
+        """
+        if self._passes_compiled(instance):
             return iter(())
         return self._explainer.iter_errors(instance)
