@@ -37,13 +37,16 @@ def contract() -> RestContract:
     return RestContract.load(CADASTRE_OPENAPI)
 
 
-def engine(contract: RestContract, *answers: TransportResponse) -> RestEngine:
+def engine(
+    contract: RestContract, *answers: TransportResponse, remember_answers: bool = False
+) -> RestEngine:
     return RestEngine(
         "cadastre",
         contract=contract,
         mapping=cadastre.MAPPING,
         endpoint=ORIGIN,
         transport=CannedTransport(list(answers)),
+        remember_answers=remember_answers,
     )
 
 
@@ -179,29 +182,24 @@ def test_a_broken_openapi_file_stops_start_up(tmp_path: Path) -> None:
         RestContract.load(broken)
 
 
-def remembering(contract: RestContract, *answers: TransportResponse) -> RestEngine:
-    return RestEngine(
-        "cadastre",
-        contract=contract,
-        mapping=cadastre.MAPPING,
-        endpoint=ORIGIN,
-        transport=CannedTransport(list(answers)),
-        remember_answers=True,
-    )
-
-
 def test_a_remembering_engine_gives_the_same_record_for_the_same_answer(
     contract: RestContract,
 ) -> None:
     changed = PARCEL_JSON.replace('"areaM2": 512.5', '"areaM2": 600.0')
     assert changed != PARCEL_JSON
-    rest = remembering(
-        contract, json_answer(PARCEL_JSON), json_answer(PARCEL_JSON), json_answer(changed)
+    rest = engine(
+        contract,
+        json_answer(PARCEL_JSON),
+        json_answer(PARCEL_JSON),
+        json_answer(changed),
+        remember_answers=True,
     )
     first, again, after_a_change = get_parcel(rest), get_parcel(rest), get_parcel(rest)
     assert again is first
     assert after_a_change is not first and after_a_change.area_m2 == 600.0
-    other_parcel = remembering(contract, json_answer(PARCEL_JSON), json_answer(PARCEL_JSON))
+    other_parcel = engine(
+        contract, json_answer(PARCEL_JSON), json_answer(PARCEL_JSON), remember_answers=True
+    )
     assert get_parcel(other_parcel, number="1") is not get_parcel(other_parcel, number="2")
 
 
@@ -209,7 +207,7 @@ def test_a_remembering_engine_still_refuses_a_broken_answer_after_a_good_one(
     contract: RestContract,
 ) -> None:
     broken = PARCEL_JSON.replace('"areaM2": 512.5', '"areaM2": "large"')
-    rest = remembering(contract, json_answer(PARCEL_JSON), json_answer(broken))
+    rest = engine(contract, json_answer(PARCEL_JSON), json_answer(broken), remember_answers=True)
     get_parcel(rest)
     with pytest.raises(RegistryBadResponse):
         get_parcel(rest)
