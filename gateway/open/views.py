@@ -465,17 +465,14 @@ def permit_rows(
                     "issued_by": "ministry",
                 }
             )
-    years = {int(entry["issued_on"][:4]) for entry in entries}
-    if query.year is not None and query.year not in years:
-        raise OpenProblem(
-            "open.year.unknown", extra={"year": query.year, "published_years": sorted(years)}
-        )
+    selected = register_selection(
+        entries,
+        query,
+        municipality_of=lambda entry: entry["municipality"],
+        year_of=lambda entry: int(entry["issued_on"][:4]),
+    )
     result.year = query.year
-    for entry in entries:
-        if query.municipality and entry["municipality"] != query.municipality:
-            continue
-        if query.year and not entry["issued_on"].startswith(str(query.year)):
-            continue
+    for entry in selected:
         if category and entry["category"] != category:
             continue
         if kind and entry["kind"] != kind:
