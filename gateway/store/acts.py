@@ -301,7 +301,7 @@ class ActRepository:
         decided_by: Mapping[str, Any] | None = None,
         occurred_at: datetime | None = None,
         now: datetime | None = None,
-    ) -> ActEvent:
+    ) -> None:
         """Move the review on and record why; refuses moves the contract forbids."""
         now = now or utc_now()
         current = self.get(act_id, for_update=True)
@@ -314,7 +314,7 @@ class ActRepository:
             .where(municipal_acts.c.id == act_id)
             .values(review_state=state.value, updated_at=now)
         )
-        return self._history(
+        self._history(
             act_id,
             state=state,
             previous=current.review_state,
@@ -376,21 +376,7 @@ class ActRepository:
         public_note: Mapping[str, str] | None = None,
         documents: Sequence[Mapping[str, Any]] = (),
         decided_by: Mapping[str, Any] | None = None,
-    ) -> ActEvent:
-        event = ActEvent(
-            act_id=act_id,
-            state=state,
-            previous_state=previous,
-            revision=revision,
-            source=source,
-            occurred_at=occurred_at,
-            recorded_at=now,
-            update_id=update_id,
-            message_id=message_id,
-            public_note=dict(public_note) if public_note else None,
-            documents=tuple(dict(document) for document in documents),
-            decided_by=dict(decided_by) if decided_by else None,
-        )
+    ) -> None:
         try:
             self._conn.execute(
                 insert(act_review_history),
@@ -402,13 +388,12 @@ class ActRepository:
                     "source": source,
                     "update_id": update_id,
                     "message_id": message_id,
-                    "public_note": event.public_note,
-                    "documents": [dict(d) for d in event.documents] or None,
-                    "decided_by": event.decided_by,
+                    "public_note": dict(public_note) if public_note else None,
+                    "documents": [dict(document) for document in documents] or None,
+                    "decided_by": dict(decided_by) if decided_by else None,
                     "occurred_at": occurred_at,
                     "recorded_at": now,
                 },
             )
         except IntegrityError as exc:
             raise StoreConflict(f"review decision {update_id} already recorded") from exc
-        return event
