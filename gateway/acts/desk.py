@@ -43,13 +43,10 @@ log = structlog.get_logger()
 
 @dataclass(frozen=True, slots=True)
 class ActAnswer:
-    status_code: int
+    """Always a 202: the act goes on to the ministry's review (``replayed`` for a repeat)."""
+
     body: dict[str, Any]
     replayed: bool = False
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat()
 
 
 def act_view(record: ActRecord, history: Sequence[ActEvent] | None = None) -> dict[str, Any]:
@@ -64,8 +61,8 @@ def act_view(record: ActRecord, history: Sequence[ActEvent] | None = None) -> di
         "documents": [dict(document) for document in record.documents],
         "revision": record.revision,
         "review_state": record.review_state.value,
-        "submitted_at": _stamp(record.submitted_at),
-        "updated_at": _stamp(record.updated_at),
+        "submitted_at": record.submitted_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
         "status_url": f"/v1/acts/{record.id}",
     }
     if history is not None:
@@ -75,7 +72,7 @@ def act_view(record: ActRecord, history: Sequence[ActEvent] | None = None) -> di
                 "previous_state": event.previous_state.value if event.previous_state else None,
                 "revision": event.revision,
                 "source": event.source,
-                "occurred_at": _stamp(event.occurred_at),
+                "occurred_at": event.occurred_at.isoformat(),
                 "public_note": dict(event.public_note) if event.public_note else None,
                 "documents": [dict(document) for document in event.documents],
             }
@@ -145,7 +142,7 @@ class ActDesk:
             if existing is not None:
                 if existing.as_act() != act:
                     raise Refusal("act.number.taken", extra={"act_id": existing.id})
-                return ActAnswer(202, act_view(existing), replayed=True)
+                return ActAnswer(act_view(existing), replayed=True)
             act_id, message_id = str(uuid.uuid4()), uuid.uuid4()
             record = acts.add(
                 act_id, act, client_id=speaker.client, message_id=str(message_id), now=now
@@ -153,7 +150,7 @@ class ActDesk:
             self._hand_off(uow, record, "submitted", message_id, now=now)
             uow.commit()
         self._log(record, "submitted")
-        return ActAnswer(202, act_view(record))
+        return ActAnswer(act_view(record))
 
     def _revise(self, speaker: Speaker, act_id: str, act: MunicipalAct) -> ActAnswer:
         now = self._clock()
@@ -170,14 +167,14 @@ class ActDesk:
                     errors=[("/number", "an act keeps its municipality, number and kind")],
                 )
             if current.as_act() == act:
-                return ActAnswer(202, act_view(current), replayed=True)
+                return ActAnswer(act_view(current), replayed=True)
             self._refuse_if_over(current)
             message_id = uuid.uuid4()
             record = acts.revise(act_id, act, message_id=str(message_id), now=now)
             self._hand_off(uow, record, "revised", message_id, now=now)
             uow.commit()
         self._log(record, "revised")
-        return ActAnswer(202, act_view(record))
+        return ActAnswer(act_view(record))
 
     def _withdraw(self, speaker: Speaker, act_id: str, reason: OfficialText | None) -> ActAnswer:
         now = self._clock()
@@ -185,7 +182,7 @@ class ActDesk:
             acts = uow.bind(ActRepository)
             current = self._own(acts, speaker, act_id)
             if current.review_state is ReviewState.WITHDRAWN:
-                return ActAnswer(202, act_view(current), replayed=True)
+                return ActAnswer(act_view(current), replayed=True)
             self._refuse_if_over(current)
             message_id = uuid.uuid4()
             acts.set_state(
@@ -202,7 +199,7 @@ class ActDesk:
             self._hand_off(uow, record, "withdrawn", message_id, reason=reason, now=now)
             uow.commit()
         self._log(record, "withdrawn")
-        return ActAnswer(202, act_view(record))
+        return ActAnswer(act_view(record))
 
     def _refuse_future_adoption(self, act: MunicipalAct) -> None:
         # A day's leeway: the municipality's calendar day may be ahead of UTC's.

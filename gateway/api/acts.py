@@ -81,7 +81,7 @@ def _answer(answer: ActAnswer) -> JSONResponse:
     headers = {"Location": answer.body["status_url"]}
     if answer.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+    return JSONResponse(answer.body, status_code=202, headers=headers)
 
 
 @router.post("", status_code=202, response_model=ActView, responses=ANSWERS)
