@@ -17,7 +17,14 @@ from contracts.act_messages import ReviewState, issuer_of
 from contracts.catalogue import Catalogue
 from gateway.open import labels
 from gateway.open.query import FeedQuery
-from gateway.open.views import FeedRows, municipality_fields, register_rows, register_selection
+from gateway.open.views import (
+    FeedRows,
+    in_language,
+    municipality_fields,
+    register_moment,
+    register_rows,
+    register_selection,
+)
 from gateway.store.acts import ActEvent, PublishedAct
 
 ACT_COLUMNS = (
@@ -50,25 +57,21 @@ DECISIONS = frozenset(
 )
 
 
-def _stamp(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds") if moment else None
-
-
-def _first(events: Sequence[ActEvent], states: frozenset[ReviewState]) -> datetime | None:
+def _first(events: Sequence[ActEvent], *states: ReviewState) -> datetime | None:
     return next((event.occurred_at for event in events if event.state in states), None)
 
 
 def _dates(events: Sequence[ActEvent]) -> dict[str, str | None]:
     moves = [event for event in events if event.state != event.previous_state]
     return {
-        "received_at": _stamp(_first(moves, frozenset({ReviewState.RECEIVED}))),
-        "review_started_at": _stamp(_first(moves, frozenset({ReviewState.UNDER_REVIEW}))),
-        "reconsideration_requested_at": _stamp(
-            _first(moves, frozenset({ReviewState.RECONSIDERATION_REQUESTED}))
+        "received_at": register_moment(_first(moves, ReviewState.RECEIVED)),
+        "review_started_at": register_moment(_first(moves, ReviewState.UNDER_REVIEW)),
+        "reconsideration_requested_at": register_moment(
+            _first(moves, ReviewState.RECONSIDERATION_REQUESTED)
         ),
-        "decided_at": _stamp(_first(moves, DECISIONS)),
-        "withdrawn_at": _stamp(_first(moves, frozenset({ReviewState.WITHDRAWN}))),
-        "state_since": _stamp(moves[-1].occurred_at if moves else None),
+        "decided_at": register_moment(_first(moves, *DECISIONS)),
+        "withdrawn_at": register_moment(_first(moves, ReviewState.WITHDRAWN)),
+        "state_since": register_moment(moves[-1].occurred_at if moves else None),
     }
 
 
@@ -78,7 +81,7 @@ def _ministry_part(events: Sequence[ActEvent], language: Any) -> dict[str, Any]:
     note = None
     if notes:
         latest = notes[-1]
-        note = latest.get(language) or latest.get("sq") or next(iter(latest.values()), None)
+        note = in_language(latest, language) or next(iter(latest.values()), None)
     return {
         "ministry_note": note,
         "ministry_documents": [
@@ -112,14 +115,14 @@ def act_rows(published: Sequence[PublishedAct], catalogue: Catalogue, query: Fee
             "issuer": issuer,
             "issuer_name": labels.label(labels.ACT_ISSUERS, issuer, language),
             "number": record.number,
-            "title": record.title.get(language) or record.title["sq"],
+            "title": in_language(record.title, language),
             "adopted_on": record.adopted_on.isoformat(),
             "review_state": record.review_state.value,
             "review_state_name": labels.label(
                 labels.ACT_STATES, record.review_state.value, language
             ),
             "revision": record.revision,
-            "submitted_at": _stamp(record.submitted_at),
+            "submitted_at": register_moment(record.submitted_at),
             **_dates(item.events),
             **_ministry_part(item.events, language),
             "documents": [dict(document) for document in record.documents],

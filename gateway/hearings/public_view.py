@@ -8,14 +8,21 @@ order for cursor pagination (the day of the hearing, then municipality and refer
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from contracts.catalogue import Catalogue, DisplayLanguage
+from contracts.catalogue import Catalogue
 from gateway.open import labels
 from gateway.open.query import FeedQuery
-from gateway.open.views import FeedRows, municipality_fields, register_rows, register_selection
+from gateway.open.views import (
+    FeedRows,
+    in_language,
+    municipality_fields,
+    register_moment,
+    register_rows,
+    register_selection,
+)
 from gateway.store.hearings import HearingRecord, PublishedHearing
 
 HEARING_COLUMNS = (
@@ -41,14 +48,6 @@ HEARING_COLUMNS = (
 )
 
 
-def _stamp(moment: datetime | None) -> str | None:
-    return moment.isoformat(timespec="seconds") if moment else None
-
-
-def _text(text: Mapping[str, str] | None, language: DisplayLanguage) -> str | None:
-    return (text.get(language) or text.get("sq")) if text else None
-
-
 def status_of(record: HearingRecord) -> str:
     """``closed`` once the report is published, ``open`` until then."""
     return "closed" if record.reported_at is not None else "open"
@@ -63,17 +62,17 @@ def hearing_view(record: HearingRecord, comments: int, now: datetime) -> dict[st
         "topic": dict(record.topic),
         "description": dict(record.description) if record.description else None,
         "place": dict(record.place),
-        "held_at": _stamp(record.held_at),
-        "comments_from": _stamp(record.comments_from),
-        "comments_until": _stamp(record.comments_until),
+        "held_at": register_moment(record.held_at),
+        "comments_from": register_moment(record.comments_from),
+        "comments_until": register_moment(record.comments_until),
         "comment_period": record.comment_period(now),
         "status": status_of(record),
         "comments_received": comments,
         "documents": [dict(document) for document in record.documents],
         "report": dict(record.report) if record.report else None,
         "report_documents": [dict(document) for document in record.report_documents],
-        "report_published_at": _stamp(record.reported_at),
-        "published_at": _stamp(record.published_at),
+        "report_published_at": register_moment(record.reported_at),
+        "published_at": register_moment(record.published_at),
         "status_url": f"/v1/hearings/{record.id}",
     }
 
@@ -92,29 +91,28 @@ def hearing_rows(
     )
     for item in selected:
         record = item.record
-        if status and status_of(record) != status:
+        record_status, record_period = status_of(record), record.comment_period(now)
+        if status and record_status != status:
             continue
-        if period and record.comment_period(now) != period:
+        if period and record_period != period:
             continue
         row = {
             **municipality_fields(catalogue, record.municipality, language),
             "hearing_id": record.id,
             "reference": record.reference,
-            "topic": _text(record.topic, language),
-            "description": _text(record.description, language),
-            "place": _text(record.place, language),
-            "held_at": _stamp(record.held_at),
-            "comments_from": _stamp(record.comments_from),
-            "comments_until": _stamp(record.comments_until),
-            "comment_period": record.comment_period(now),
-            "comment_period_name": labels.label(
-                labels.COMMENT_PERIODS, record.comment_period(now), language
-            ),
-            "status": status_of(record),
-            "status_name": labels.label(labels.HEARING_STATES, status_of(record), language),
+            "topic": in_language(record.topic, language),
+            "description": in_language(record.description, language),
+            "place": in_language(record.place, language),
+            "held_at": register_moment(record.held_at),
+            "comments_from": register_moment(record.comments_from),
+            "comments_until": register_moment(record.comments_until),
+            "comment_period": record_period,
+            "comment_period_name": labels.label(labels.COMMENT_PERIODS, record_period, language),
+            "status": record_status,
+            "status_name": labels.label(labels.HEARING_STATES, record_status, language),
             "comments_received": item.comments,
-            "report_published_at": _stamp(record.reported_at),
-            "report_summary": _text(record.report, language),
+            "report_published_at": register_moment(record.reported_at),
+            "report_summary": in_language(record.report, language),
             "report_documents": [dict(document) for document in record.report_documents],
             "documents": [dict(document) for document in record.documents],
         }

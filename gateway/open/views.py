@@ -8,7 +8,7 @@ in euros, so totals add up to the cent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -511,6 +511,16 @@ def register_selection(
         if (not query.municipality or municipality_of(item) == query.municipality)
         and (query.year is None or year_of(item) == query.year)
     ]
+
+
+def register_moment(moment: datetime | None) -> str | None:
+    """A register's date and time as published: ISO 8601 to the second."""
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def in_language(text: Mapping[str, str] | None, language: DisplayLanguage) -> str | None:
+    """A register's text in the language asked for, else in Albanian, which every text has."""
+    return (text.get(language) or text.get("sq")) if text else None
 
 
 def register_rows(result: FeedRows, changed: Iterable[datetime]) -> FeedRows:
