@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from contracts.act_messages import MunicipalAct, ReviewState, is_legal_review_transition
 from gateway.store.clock import utc_now
 from gateway.store.errors import IllegalTransition, StoreConflict, StoreError
+from gateway.store.row_lock import first_row
 from gateway.store.tables import UtcDateTime, big_id_type, json_type, metadata
 
 municipal_acts = Table(
@@ -193,7 +194,6 @@ class ActRepository:
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
-        self._locks_rows = connection.dialect.name == "postgresql"
 
     def add(
         self,
@@ -241,22 +241,17 @@ class ActRepository:
 
     def get(self, act_id: str, *, for_update: bool = False) -> ActRecord | None:
         """One act; ``for_update`` locks its row until the transaction ends (PostgreSQL)."""
-        query = select(municipal_acts).where(municipal_acts.c.id == act_id)
-        if for_update and self._locks_rows:
-            query = query.with_for_update()
-        row = self._conn.execute(query).mappings().first()
+        row = first_row(
+            self._conn, municipal_acts, municipal_acts.c.id == act_id, for_update=for_update
+        )
         return _record(row) if row else None
 
     def by_number(self, municipality: str, number: str) -> ActRecord | None:
-        row = (
-            self._conn.execute(
-                select(municipal_acts).where(
-                    municipal_acts.c.municipality == municipality,
-                    municipal_acts.c.number == number,
-                )
-            )
-            .mappings()
-            .first()
+        row = first_row(
+            self._conn,
+            municipal_acts,
+            municipal_acts.c.municipality == municipality,
+            municipal_acts.c.number == number,
         )
         return _record(row) if row else None
 

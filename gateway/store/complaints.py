@@ -45,6 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from contracts.complaint_messages import ComplaintStatus, is_legal_complaint_transition
 from gateway.store.clock import utc_now
 from gateway.store.errors import IllegalTransition, StoreConflict, StoreError
+from gateway.store.row_lock import first_row
 from gateway.store.tables import UtcDateTime, metadata, outbox
 from gateway.store.unit_of_work import UnitOfWork
 
@@ -251,7 +252,6 @@ class ComplaintRepository:
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
-        self._locks_rows = connection.dialect.name == "postgresql"
 
     def add(self, new: NewComplaint, *, now: datetime | None = None) -> None:
         """Store a complaint as ``received``, with the first line of its history."""
@@ -298,12 +298,12 @@ class ComplaintRepository:
     def get(self, complaint_id: str, *, for_update: bool = False) -> ComplaintRecord | None:
         """One complaint; ``for_update`` locks its row until the transaction ends."""
         if for_update:
-            query = select(complaints).where(complaints.c.id == complaint_id)
-            if self._locks_rows:
-                query = query.with_for_update()
+            row = first_row(
+                self._conn, complaints, complaints.c.id == complaint_id, for_update=True
+            )
         else:
             query = _with_hand_off().where(complaints.c.id == complaint_id)
-        row = self._conn.execute(query).mappings().first()
+            row = self._conn.execute(query).mappings().first()
         return _record(row) if row else None
 
     def id_for_token(self, token_sha256: str) -> str | None:

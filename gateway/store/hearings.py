@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from contracts.hearings import HearingReport, PublicHearing
 from gateway.store.clock import utc_now
 from gateway.store.errors import StoreConflict
+from gateway.store.row_lock import first_row
 from gateway.store.tables import UtcDateTime, json_type, metadata
 
 public_hearings = Table(
@@ -152,7 +153,6 @@ class HearingRepository:
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
-        self._locks_rows = connection.dialect.name == "postgresql"
 
     def add(
         self,
@@ -190,16 +190,22 @@ class HearingRepository:
         return added
 
     def get(self, hearing_id: str, *, for_update: bool = False) -> HearingRecord | None:
-        return self._one(public_hearings.c.id == hearing_id, for_update=for_update)
+        row = first_row(
+            self._conn, public_hearings, public_hearings.c.id == hearing_id, for_update=for_update
+        )
+        return _record(row) if row else None
 
     def by_reference(
         self, municipality: str, reference: str, *, for_update: bool = False
     ) -> HearingRecord | None:
-        return self._one(
-            (public_hearings.c.municipality == municipality)
-            & (public_hearings.c.reference == reference),
+        row = first_row(
+            self._conn,
+            public_hearings,
+            public_hearings.c.municipality == municipality,
+            public_hearings.c.reference == reference,
             for_update=for_update,
         )
+        return _record(row) if row else None
 
     def add_comment(
         self, hearing_id: str, request_id: str, *, anonymous: bool, now: datetime | None = None
@@ -273,10 +279,3 @@ class HearingRepository:
         ).one()
         comments = self._conn.execute(select(func.count()).select_from(hearing_comments)).one()[0]
         return f"{hearings}:{changed}:{opened}:{ended}:{comments}"
-
-    def _one(self, condition: Any, *, for_update: bool) -> HearingRecord | None:
-        query = select(public_hearings).where(condition)
-        if for_update and self._locks_rows:
-            query = query.with_for_update()
-        row = self._conn.execute(query).mappings().first()
-        return _record(row) if row else None

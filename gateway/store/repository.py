@@ -46,6 +46,7 @@ from gateway.store.records import (
     RequestRecord,
     StatusChange,
 )
+from gateway.store.row_lock import first_row
 from gateway.store.tables import idempotency_keys, outbox, request_status_history, requests
 
 LAST_ERROR_LENGTH = 500
@@ -137,7 +138,6 @@ class RequestRepository:
 
     def __init__(self, connection: Connection) -> None:
         self._conn = connection
-        self._locks_rows = connection.dialect.name == "postgresql"
 
     def add(self, new: NewRequest, *, now: datetime | None = None) -> RequestRecord:
         """Store an accepted request and the first line of its history."""
@@ -185,10 +185,7 @@ class RequestRepository:
 
     def get(self, request_id: str, *, for_update: bool = False) -> RequestRecord | None:
         """One request; ``for_update`` locks its row until the transaction ends (PostgreSQL)."""
-        query = select(requests).where(requests.c.id == request_id)
-        if for_update and self._locks_rows:
-            query = query.with_for_update()
-        row = self._conn.execute(query).mappings().first()
+        row = first_row(self._conn, requests, requests.c.id == request_id, for_update=for_update)
         return _request_record(row) if row else None
 
     def set_status(
