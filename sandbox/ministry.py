@@ -143,10 +143,10 @@ class MinistryDatabase(LocalDatabase):
                 "DELETE FROM decision_outbox WHERE act_id = ? AND sent_at IS NULL", (act_id,)
             )
             steps = plan(submission, asked_to_reconsider=asked, decision_delay_s=decision_delay_s)
-            db.executemany(
-                "INSERT INTO decision_outbox (update_id, act_id, routing_key, body, due_at, state) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
+            rows = []
+            for step in steps:
+                decision = _decision(submission, step, now, official)
+                rows.append(
                     (
                         str(decision.update_id),
                         act_id,
@@ -155,9 +155,11 @@ class MinistryDatabase(LocalDatabase):
                         now + step.after_s,
                         decision.state,
                     )
-                    for step in steps
-                    for decision in (_decision(submission, step, now, official),)
-                ],
+                )
+            db.executemany(
+                "INSERT INTO decision_outbox (update_id, act_id, routing_key, body, due_at, state) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
             )
         return True
 
