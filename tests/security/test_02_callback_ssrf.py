@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import ssl
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -354,6 +356,38 @@ def test_the_same_name_is_delivered_to_when_its_origin_is_for_development(store:
     assert delivery["state"] == "published"
     assert [(method, path) for method, path, _ in listener.seen] == [("POST", "/cb")]
     assert listener.seen[0][2]["Host"] == f"localhost:{port}"
+
+
+def test_an_https_callback_goes_nowhere_when_the_certificate_does_not_verify(
+    store: Store, tmp_path: Path
+) -> None:
+    """The https path connects to the checked address and verifies the certificate against
+    the host name: a self-signed receiver completes no handshake and receives no request."""
+    key, certificate = tmp_path / "key.pem", tmp_path / "certificate.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-keyout", str(key), "-out", str(certificate), "-subj", "/CN=localhost"),
+            *("-addext", "subjectAltName=DNS:localhost"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(certificate, key)
+    listener = Recorder()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), listener.handler(204))
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    with serving(server) as base:
+        port = int(base.rsplit(":", 1)[1])
+        origin = CallbackOrigin("https", "localhost", (port, port), development=True)
+        policy = CallbackPolicy({"dev-portal": [origin]}, production=False)
+        request_id = queue_callback(store, "dev-portal", f"https://localhost:{port}/cb")
+        with running(sender(store, policy)):
+            delivery = wait_until(lambda: finished(store, request_id), what="given up")
+
+    assert delivery["state"] == "failed" and delivery["last_error"] == "unreachable: tls"
+    assert listener.seen == []
 
 
 def test_the_sender_refuses_a_stored_url_outside_the_declared_origins(store: Store) -> None:
