@@ -308,6 +308,20 @@ def sender(store: Store, policy: CallbackPolicy) -> CallbackSender:
     )
 
 
+def send_under_origin(
+    store: Store, server: ThreadingHTTPServer, scheme: str, host: str, *, development: bool
+) -> dict[str, Any]:
+    """Serve ``server`` while one callback goes to it by ``host``, under a declared origin of
+    exactly that host and port; returns the delivery once it is published or failed."""
+    with serving(server):
+        port = int(server.server_address[1])
+        origin = CallbackOrigin(scheme, host, (port, port), development=development)
+        policy = CallbackPolicy({"test-portal": [origin]}, production=False)
+        request_id = queue_callback(store, "test-portal", f"{scheme}://{host}:{port}/cb")
+        with running(sender(store, policy)):
+            return wait_until(lambda: finished(store, request_id), what="the callback's fate")
+
+
 def test_a_redirect_from_a_declared_origin_is_not_followed(store: Store) -> None:
     elsewhere, portal = Recorder(), Recorder()
     with serving(ThreadingHTTPServer(("127.0.0.1", 0), elsewhere.handler(204))) as internal:
@@ -328,14 +342,8 @@ def test_a_name_resolving_to_loopback_is_refused_at_connect_time(store: Store, h
     """The origin is declared, but not for development: DNS (or the resolver's reading of an
     abbreviated address) says loopback, and that is where the sender stops."""
     listener = Recorder()
-    with serving(ThreadingHTTPServer(("127.0.0.1", 0), listener.handler(204))) as base:
-        port = int(base.rsplit(":", 1)[1])
-        policy = CallbackPolicy(
-            {"rebinding-portal": [CallbackOrigin("http", host, (port, port))]}, production=False
-        )
-        request_id = queue_callback(store, "rebinding-portal", f"http://{host}:{port}/cb")
-        with running(sender(store, policy)):
-            delivery = wait_until(lambda: finished(store, request_id), what="refused")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), listener.handler(204))
+    delivery = send_under_origin(store, server, "http", host, development=False)
 
     assert delivery["state"] == "failed"
     assert delivery["last_error"] == "refused: resolves to a loopback address"
@@ -345,17 +353,12 @@ def test_a_name_resolving_to_loopback_is_refused_at_connect_time(store: Store, h
 
 def test_the_same_name_is_delivered_to_when_its_origin_is_for_development(store: Store) -> None:
     listener = Recorder()
-    with serving(ThreadingHTTPServer(("127.0.0.1", 0), listener.handler(204))) as base:
-        port = int(base.rsplit(":", 1)[1])
-        origin = CallbackOrigin("http", "localhost", (port, port), development=True)
-        policy = CallbackPolicy({"dev-portal": [origin]}, production=False)
-        request_id = queue_callback(store, "dev-portal", f"http://localhost:{port}/cb")
-        with running(sender(store, policy)):
-            delivery = wait_until(lambda: finished(store, request_id), what="delivered")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), listener.handler(204))
+    delivery = send_under_origin(store, server, "http", "localhost", development=True)
 
     assert delivery["state"] == "published"
     assert [(method, path) for method, path, _ in listener.seen] == [("POST", "/cb")]
-    assert listener.seen[0][2]["Host"] == f"localhost:{port}"
+    assert listener.seen[0][2]["Host"] == f"localhost:{server.server_address[1]}"
 
 
 def test_an_https_callback_goes_nowhere_when_the_certificate_does_not_verify(
@@ -378,13 +381,7 @@ def test_an_https_callback_goes_nowhere_when_the_certificate_does_not_verify(
     listener = Recorder()
     server = ThreadingHTTPServer(("127.0.0.1", 0), listener.handler(204))
     server.socket = tls.wrap_socket(server.socket, server_side=True)
-    with serving(server) as base:
-        port = int(base.rsplit(":", 1)[1])
-        origin = CallbackOrigin("https", "localhost", (port, port), development=True)
-        policy = CallbackPolicy({"dev-portal": [origin]}, production=False)
-        request_id = queue_callback(store, "dev-portal", f"https://localhost:{port}/cb")
-        with running(sender(store, policy)):
-            delivery = wait_until(lambda: finished(store, request_id), what="given up")
+    delivery = send_under_origin(store, server, "https", "localhost", development=True)
 
     assert delivery["state"] == "failed" and delivery["last_error"] == "unreachable: tls"
     assert listener.seen == []
