@@ -23,6 +23,7 @@ from contracts.catalogue import Catalogue, load_catalogue
 from gateway.access import Client, index_clients
 from gateway.acts.channel import build_acts_channel
 from gateway.acts.desk import ActDesk
+from gateway.callback_origins import CallbackPolicy
 from gateway.callbacks import CallbackSender
 from gateway.complaints.channel import build_complaints_channel
 from gateway.complaints.desk import ComplaintDesk
@@ -35,10 +36,10 @@ from gateway.ops.dead_letters import DeadLetterDesk
 from gateway.ops.instruments import equip
 from gateway.ops.live_log import LiveLog
 from gateway.relay import Relay
-from gateway.routing.config import RegistryConfig, load_routing_file
+from gateway.routing.config import ClientConfig, RegistryConfig, load_routing_file
 from gateway.routing.engine import RoutingEngine
 from gateway.routing.table import RoutingTable, compile_routing
-from gateway.settings import Settings
+from gateway.settings import Environment, Settings
 from gateway.status import StatusConsumer
 from gateway.store import Store
 
@@ -120,6 +121,16 @@ def build_routing(
     return table, registries
 
 
+def callback_policy(
+    clients: Mapping[str, ClientConfig], environment: Environment
+) -> CallbackPolicy:
+    """The callback origins routing.yaml declares, as the callback sender checks them."""
+    return CallbackPolicy(
+        {name: [o.parsed() for o in config.callback_origins] for name, config in clients.items()},
+        production=environment is Environment.PRODUCTION,
+    )
+
+
 def _start_workers(gateway: Gateway) -> None:
     """The relay, the status consumer and the callback sender: one thread and one broker
     connection each, never shared with request handlers (ARCHITECTURE §5)."""
@@ -156,7 +167,13 @@ def _start_workers(gateway: Gateway) -> None:
                 store, settings.amqp_url, municipality_codes=codes, metrics=gateway.metrics
             )
         )
-        workers.append(CallbackSender(store, settings.callback_secret.get_secret_value().encode()))
+        workers.append(
+            CallbackSender(
+                store,
+                settings.callback_secret.get_secret_value().encode(),
+                policy=callback_policy(gateway.table.clients, settings.environment),
+            )
+        )
     for worker in workers:
         worker.start()
 

@@ -3,8 +3,15 @@
 When a municipality moves a request on and the request's client registered a callback URL,
 the status consumer writes a ``callback`` outbox row in the same transaction as the status
 change. The ``CallbackSender`` thread POSTs those rows and marks them published on a 2xx
-answer; any other answer or a network error is retried with exponential backoff, and after
-``max_attempts`` the row is set aside as failed (it stays in the outbox for operators).
+answer; any other answer (a redirect too: it is never followed) or a network error is
+retried with exponential backoff, and after ``max_attempts`` the row is set aside as failed
+(it stays in the outbox for operators).
+
+A callback URL is the client's choice, so before each delivery the sender checks it again
+against the client's declared origins (``gateway.callback_origins``), and the connection is
+made by ``adapters.guarded_http``, which refuses loopback, private and other non-global
+addresses after resolving the name, unless the origin is a development one. A refused row
+is failed at once: trying it again cannot make it allowed.
 
 The signature header lets the receiver check origin and freshness::
 
@@ -20,14 +27,14 @@ import hmac
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import structlog
 
+from adapters.guarded_http import DeliveryError, DestinationRefused, post
+from gateway.callback_origins import CallbackPolicy, CallbackRefused
 from gateway.store import OutboxKind, OutboxMessage, StatusChange, Store
 from gateway.store.clock import utc_now
 from gateway.store.unit_of_work import UnitOfWork
@@ -110,6 +117,7 @@ class CallbackSender:
         store: Store,
         secret: bytes,
         *,
+        policy: CallbackPolicy,
         batch_size: int = 20,
         lease_s: float = 120.0,
         timeout_s: float = 5.0,
@@ -121,6 +129,7 @@ class CallbackSender:
     ) -> None:
         self._store = store
         self._secret = secret
+        self._policy = policy
         self._batch_size = batch_size
         self._lease_s = lease_s
         self._timeout_s = timeout_s
@@ -176,11 +185,12 @@ class CallbackSender:
         return len(rows)
 
     def _deliver(self, row: OutboxMessage) -> None:
-        error = self._post(row)
+        error, refused = self._post(row)
+        gave_up = refused or row.attempts + 1 >= self._max_attempts
         with self._store.unit_of_work() as uow:
             if error is None:
                 uow.outbox.mark_published([row.id])
-            elif row.attempts + 1 >= self._max_attempts:
+            elif gave_up:
                 uow.outbox.fail([row.id], error=error)
             else:
                 delay = retry_delay_s(
@@ -196,22 +206,35 @@ class CallbackSender:
                 request_id=row.request_id,
                 attempts=row.attempts + 1,
                 error=error,
-                gave_up=row.attempts + 1 >= self._max_attempts,
+                gave_up=gave_up,
             )
 
-    def _post(self, row: OutboxMessage) -> str | None:
+    def _post(self, row: OutboxMessage) -> tuple[str | None, bool]:
+        """(why it failed or ``None``, whether it was refused and must not be tried again).
+
+        The error text names the reason, never the URL.
+        """
+        try:
+            client = str(row.headers.get("client_id", ""))
+            target, origin = self._policy.admit(client, row.destination)
+        except CallbackRefused as refused:
+            return f"refused: {refused.reason}", True
         body = row.body.encode("utf-8")
         headers = _callback_headers(row.headers, row.message_id)
         headers[SIGNATURE_HEADER] = sign(self._secret, body, int(time.time()))
-        request = urllib.request.Request(row.destination, data=body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout_s) as response:
-                status = response.status
-        except urllib.error.HTTPError as exc:
-            return f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            return f"unreachable: {type(exc).__name__}"
-        return None if 200 <= status < 300 else f"HTTP {status}"
+            status = post(
+                target,
+                body,
+                headers,
+                timeout_s=self._timeout_s,
+                allow_non_global=origin.development,
+            )
+        except DestinationRefused as refused:
+            return f"refused: resolves to a {refused.reason} address", True
+        except DeliveryError as failure:
+            return f"unreachable: {failure.reason}", False
+        return (None, False) if 200 <= status < 300 else (f"HTTP {status}", False)
 
 
 def _callback_headers(row_headers: Mapping[str, Any], message_id: str) -> dict[str, str]:

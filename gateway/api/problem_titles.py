@@ -43,6 +43,12 @@ PROBLEMS: dict[str, ProblemKind] = {
         "Telo zahteva nije ispravan JSON",
         "The request body is not valid JSON",
     ),
+    "request.callback.refused": ProblemKind(
+        422,
+        "Adresa e njoftimeve (callback_url) nuk pranohet",
+        "Adresa za obaveštenja (callback_url) nije prihvaćena",
+        "The callback address (callback_url) is not accepted",
+    ),
     "request.unknown": ProblemKind(
         404,
         "Kërkesa nuk u gjet",

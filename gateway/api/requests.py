@@ -10,15 +10,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
+import structlog
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.messages import Applicant
+from gateway.access import Client
 from gateway.api.auth import CurrentClient, require_role
 from gateway.api.deps import GatewayDep
-from gateway.api.problems import Problem, problem_responses
+from gateway.api.problems import FieldError, Problem, problem_responses
+from gateway.callback_origins import REFUSAL_DETAILS, CallbackRefused, admit_callback
 from gateway.intake import Caller, Submission
+from gateway.settings import Environment
+
+log = structlog.get_logger()
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
 
@@ -38,7 +44,10 @@ class RequestIn(BaseModel):
     )
     form: dict[str, Any] = Field(default_factory=dict, description="the service's form fields")
     callback_url: str | None = Field(
-        None, pattern=r"^https?://", max_length=2000, description="where status changes are sent"
+        None,
+        max_length=2000,
+        description="where status changes are sent: an URL under one of the client's declared "
+        "callback origins, https in production; refused with request.callback.refused otherwise",
     )
 
 
@@ -133,6 +142,12 @@ async def submit_request(
     require_role(client, "portal")
     if not idempotency_key:
         raise Problem("idempotency.key_missing")
+    if body.callback_url is not None:
+        _check_callback(
+            body.callback_url,
+            client,
+            production=gateway.settings.environment is Environment.PRODUCTION,
+        )
     submission = Submission(
         service=body.service,
         municipality=body.municipality,
@@ -149,6 +164,25 @@ async def submit_request(
     if answer.status_code == 202:
         headers["Location"] = answer.body["status_url"]
     return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+
+
+def _check_callback(url: str, client: Client, *, production: bool) -> None:
+    """Refuse a callback URL outside the client's declared origins, before anything is stored.
+
+    The problem names the reason and never the URL, which may carry a password.
+    """
+    origins = [origin.parsed() for origin in client.config.callback_origins]
+    try:
+        admit_callback(url, origins, production=production)
+    except CallbackRefused as refused:
+        log.warning("callback.refused", reason=refused.reason, client=client.name)
+        detail = REFUSAL_DETAILS[refused.reason]
+        raise Problem(
+            "request.callback.refused",
+            detail=detail,
+            errors=[FieldError(pointer="/callback_url", reason=detail["en"])],
+            extra={"reason": refused.reason},
+        ) from None
 
 
 @router.get(

@@ -15,7 +15,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from contracts.catalogue import LocalizedText, Mode, RegistryName
 from contracts.located_yaml import (
@@ -25,6 +33,7 @@ from contracts.located_yaml import (
     Location,
     load_located_yaml,
 )
+from gateway.callback_origins import CallbackOrigin, parse_origin
 from gateway.routing.rules import RULE_KINDS
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)(?::-([^}]*))?\}")
@@ -59,11 +68,42 @@ class RegistryConfig(_Strict):
 Role = Literal["portal", "municipality", "operator", "reporter"]
 
 
+class CallbackOriginConfig(_Strict):
+    """An origin a client's status callbacks may go to; a plain string is ``origin`` alone."""
+
+    # Declared before ``origin``, so that the origin's check can read it.
+    development: bool = Field(
+        False,
+        description="may resolve to loopback or private addresses (the demo, the tests); "
+        "ignored in production",
+    )
+    origin: str = Field(
+        description="http(s)://host, http(s)://host:port or http(s)://host:low-high"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string(cls, value: Any) -> Any:
+        return {"origin": value} if isinstance(value, str) else value
+
+    @field_validator("origin")
+    @classmethod
+    def _valid_origin(cls, origin: str, info: ValidationInfo) -> str:
+        parse_origin(origin, development=bool(info.data.get("development", False)))
+        return origin
+
+    def parsed(self) -> CallbackOrigin:
+        return parse_origin(self.origin, development=self.development)
+
+
 class ClientConfig(_Strict):
     key_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the API key")
     roles: tuple[Role, ...] = Field(min_length=1)
     services: Literal["all"] | tuple[str, ...] = ()
     municipality: str | None = Field(None, description="KAS code, for a municipal back-office")
+    callback_origins: tuple[CallbackOriginConfig, ...] = Field(
+        (), description="where this client's status callbacks may go; none: no callbacks"
+    )
 
 
 class CallConfig(_Strict):

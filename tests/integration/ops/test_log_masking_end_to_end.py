@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from adapters.amqp.topology import TopologyNames
@@ -27,6 +26,11 @@ from gateway.settings import Settings
 from gateway.status import StatusConsumer
 from gateway.store import Store
 from sandbox.backoffice import BackOffice
+from tests.fixtures.callback_portal import (
+    bind_in_development_range,
+    development_callback_policy,
+    serving,
+)
 from tests.fixtures.gateway import GatewayProcess, http_json, portal_headers, registry_environment
 from tests.integration.ops.requests import body
 from tests.integration.relay.probes import running, wait_until
@@ -53,7 +57,8 @@ def logging_to(path: Path) -> Iterator[None]:
 
 @contextmanager
 def callback_receiver() -> Iterator[tuple[str, list[bytes]]]:
-    """The portal's side of status callbacks: a real HTTP server on loopback."""
+    """The portal's side of status callbacks: a real HTTP server on loopback, in the portal
+    client's development callback origin."""
     received: list[bytes] = []
 
     class Receiver(BaseHTTPRequestHandler):
@@ -65,14 +70,8 @@ def callback_receiver() -> Iterator[tuple[str, list[bytes]]]:
         def log_message(self, *_: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/callbacks", received
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(bind_in_development_range(Receiver)) as base:
+        yield f"{base}/callbacks", received
 
 
 def _lines(text: str) -> list[dict]:  # type: ignore[type-arg]
@@ -112,7 +111,13 @@ def test_an_end_to_end_run_logs_every_hop_and_no_personal_number(
             workers = (
                 Relay(store, amqp_url, names=topology_names, municipality_codes=["19"]),
                 StatusConsumer(store, amqp_url, names=topology_names, municipality_codes=["19"]),
-                CallbackSender(store, b"secret", base_delay_s=0.1, idle_poll_s=0.05),
+                CallbackSender(
+                    store,
+                    b"secret",
+                    policy=development_callback_policy(),
+                    base_delay_s=0.1,
+                    idle_poll_s=0.05,
+                ),
                 BackOffice(
                     "19",
                     amqp_url,

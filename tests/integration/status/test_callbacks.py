@@ -1,6 +1,7 @@
 """Status callbacks: queued with the status change, signed, retried until the portal takes them.
 
-The portal is played by a real HTTP server on loopback that refuses the first delivery.
+The portal is played by a real HTTP server on loopback, inside the development callback
+origin routing.yaml declares for the portal client, that refuses the first delivery.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
@@ -22,6 +23,12 @@ from contracts.messages import DecidedBy, Note, StatusUpdate
 from gateway.callbacks import CallbackSender, verify_signature
 from gateway.status import StatusConsumer
 from gateway.store import NewRequest, Store
+from tests.fixtures.callback_portal import (
+    PORTAL_CLIENT,
+    bind_in_development_range,
+    development_callback_policy,
+    serving,
+)
 from tests.integration.relay.probes import running, wait_until
 
 SECRET = b"test-callback-secret"
@@ -50,14 +57,8 @@ def portal(inbox: PortalInbox) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/ekomunat/callbacks"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(bind_in_development_range(Handler)) as base:
+        yield f"{base}/ekomunat/callbacks"
 
 
 def test_a_status_change_reaches_the_portal_signed_after_a_refusal(
@@ -65,7 +66,9 @@ def test_a_status_change_reaches_the_portal_signed_after_a_refusal(
 ) -> None:
     inbox = PortalInbox(refuse=1)
     consumer = StatusConsumer(store, amqp_url, names=topology_names, municipality_codes=["19"])
-    sender = CallbackSender(store, SECRET, base_delay_s=0.1, idle_poll_s=0.05)
+    sender = CallbackSender(
+        store, SECRET, policy=development_callback_policy(), base_delay_s=0.1, idle_poll_s=0.05
+    )
 
     with portal(inbox) as callback_url, running(consumer, sender):
         wait_until(lambda: consumer.health()["broker"] == "connected", what="consumer connected")
@@ -74,7 +77,7 @@ def test_a_status_change_reaches_the_portal_signed_after_a_refusal(
             uow.requests.add(
                 NewRequest(
                     id=request_id,
-                    client_id="e-kosova",
+                    client_id=PORTAL_CLIENT,
                     service="civil.birth-certificate",
                     municipality="19",
                     language="sq",
