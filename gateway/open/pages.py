@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway.open.cursors import CursorSigner
 from gateway.open.feeds import FeedKey, FeedStore
-from gateway.open.query import FeedQuery, encode_cursor
+from gateway.open.problems import OpenProblem
+from gateway.open.query import FeedQuery
 from gateway.open.views import FeedRows
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
@@ -77,14 +79,23 @@ def freshness(store: FeedStore, involved: Sequence[FeedKey], now: datetime) -> F
     return Freshness(as_of, age, bool(failures), min(failures) if failures else None)
 
 
-def page_of(rows: FeedRows, query: FeedQuery) -> tuple[list[dict[str, Any]], str | None]:
+def page_of(
+    rows: FeedRows, query: FeedQuery, cursors: CursorSigner
+) -> tuple[list[dict[str, Any]], str | None]:
     """The page after the cursor's key, and the cursor of the next page (None: last page)."""
     start = 0
     if query.cursor is not None:
-        start = bisect.bisect_right(rows.keys, query.cursor)
+        try:
+            start = bisect.bisect_right(rows.keys, query.cursor)
+        except TypeError:
+            # Signed, but of another shape than the feed's keys: issued before an upgrade
+            # changed how the feed sorts.
+            raise OpenProblem("open.cursor.invalid") from None
     end = start + query.page_size
     page = rows.rows[start:end]
-    next_cursor = encode_cursor(rows.keys[end - 1]) if end < len(rows.rows) else None
+    next_cursor = None
+    if end < len(rows.rows):
+        next_cursor = cursors.issue(query.listing(), rows.keys[end - 1])
     return page, next_cursor
 
 
