@@ -42,6 +42,7 @@ from contracts.complaints.catalogue import Attribute, ComplaintCategory
 from gateway.access import hash_key
 from gateway.api.deps import gateway_of
 from gateway.api.language import negotiate
+from gateway.api.open_data import public_base_url
 from gateway.complaints.desk import ComplaintDesk, ComplaintQuery
 from gateway.complaints.open311_documents import MEDIA_TYPES, Format, as_format, render
 from gateway.complaints.public_view import open311_request
@@ -222,7 +223,7 @@ def _category(desk: ComplaintDesk, code: str | None) -> ComplaintCategory:
 async def open311_discovery(fmt: str, request: Request) -> Response:
     """Where the GeoReport v2 endpoint is and which formats it speaks."""
     checked = _checked_format(fmt)
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     document = {
         "changeset": DISCOVERY_CHANGESET,
         "contact": "eKomunat Gateway operators, Ministry of Local Government Administration",
