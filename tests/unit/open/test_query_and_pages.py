@@ -182,3 +182,12 @@ def test_a_process_summary_follows_its_releases_in_date_order():
     summary = summarise_process(releases)
     assert summary["stage"] == "implementation" and summary["paid"] == 5050
     assert summary["title"] == "Asfaltimi" and summary["suppliers"] == ["Dardania"]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_text_cell_a_spreadsheet_would_evaluate_is_written_as_text(start):
+    body = csv_bytes([{"title": f"{start}1+1", "amount": -12.5}], ("title", "amount"))
+
+    (row,) = list(csv.DictReader(io.StringIO(body.decode(), newline="")))
+    assert row["title"] == f"'{start}1+1"
+    assert row["amount"] == "-12.5"
