@@ -59,6 +59,7 @@ from gateway.complaints.screening import (
     parse_flag,
     screen_contact,
     screen_description,
+    screen_personal_data,
 )
 
 log = structlog.get_logger()
@@ -411,6 +412,9 @@ def _screen(
     for name in ("locale", "lang"):
         check_text(findings, name, fields.get(name), limit=35)
     answers = check_attributes(findings, category, attributes)
+    free_text = {f"attribute[{code}]": value for code, value in answers.items()}
+    free_text.update(address_string=address, address_id=address_id, description=description)
+    screen_personal_data(findings, free_text, contact)
     if findings.reasons:
         raise ComplaintRefused(findings.reasons)
     return ComplaintSubmission(

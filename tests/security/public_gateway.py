@@ -1,6 +1,7 @@
 """The gateway as a real process serving its public feeds, for the attacks of tests/security.
 
-``public_gateway`` (module scope) starts ``ekomunat-gateway serve`` on a free port, with the
+``bare_gateway`` starts the process with no broker workers and no feeds; ``public_gateway``
+(module scope) starts ``ekomunat-gateway serve`` on a free port, with the
 sandbox registries and transparency sources behind it, a fresh SQLite store and the broker
 workers off (nothing here needs the broker), and waits until the first feed refresh is in.
 ``fetch`` makes one raw HTTP exchange, any header included (``Host`` too), without raising on
@@ -68,22 +69,33 @@ SOURCED_FEEDS = ("budget", "revenues", "contracting", "plans", "permits")
 
 
 @contextmanager
-def serving_feeds(
-    sandbox: RunningSandbox, directory: Path, **environment: str
-) -> Iterator[GatewayProcess]:
-    """The gateway process on a fresh store in ``directory``, once every sourced feed is in."""
+def bare_gateway(directory: Path, **environment: str) -> Iterator[GatewayProcess]:
+    """The gateway process on a fresh store in ``directory``: no broker workers, no feed
+    refresher; its JSON log in ``directory / "gateway.log"`` (readable after the block)."""
     gateway = GatewayProcess(
         {
-            **source_environment(sandbox),
             "GATEWAY_DATABASE_URL": f"sqlite:///{directory / 'gateway.db'}",
             "GATEWAY_RELAY_ENABLED": "false",
             "GATEWAY_STATUS_CONSUMER_ENABLED": "false",
+            "GATEWAY_OPEN_ENABLED": "false",
             **environment,
         },
         directory / "gateway.log",
     )
     try:
         gateway.wait_ready()
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+@contextmanager
+def serving_feeds(
+    sandbox: RunningSandbox, directory: Path, **environment: str
+) -> Iterator[GatewayProcess]:
+    """The gateway process on a fresh store in ``directory``, once every sourced feed is in."""
+    settings = {**source_environment(sandbox), "GATEWAY_OPEN_ENABLED": "true", **environment}
+    with bare_gateway(directory, **settings) as gateway:
         for feed in SOURCED_FEEDS:
             wait_until(
                 lambda feed=feed: fetch(gateway, f"/v1/open/{feed}?page_size=1").status == 200,
@@ -91,8 +103,6 @@ def serving_feeds(
                 what=f"the first refresh of /v1/open/{feed}",
             )
         yield gateway
-    finally:
-        gateway.stop()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ import unicodedata
 import uuid
 from pathlib import Path
 
-from tests.fixtures.gateway import GatewayProcess, http_json, portal_headers
+from tests.fixtures.gateway import http_json, portal_headers
+from tests.security.public_gateway import bare_gateway
 
 EVIL_SERVICE = "birth-certificate\x1b[2J\x1b[32m\n14:03:12.345 published     confirmed"
 RECORDS = [
@@ -82,28 +83,11 @@ def test_in_colour_the_only_escape_sequences_are_the_commands_own(tmp_path: Path
 def test_the_gateway_refuses_a_service_code_with_control_characters_before_logging_it(
     tmp_path: Path,
 ) -> None:
-    gateway = GatewayProcess(
-        {
-            "GATEWAY_DATABASE_URL": f"sqlite:///{tmp_path / 'gateway.db'}",
-            "GATEWAY_RELAY_ENABLED": "false",
-            "GATEWAY_STATUS_CONSUMER_ENABLED": "false",
-            "GATEWAY_OPEN_ENABLED": "false",
-        },
-        tmp_path / "gateway.log",
-    )
-    try:
-        gateway.wait_ready()
-        body = {
-            "service": EVIL_SERVICE,
-            "municipality": "19",
-            "language": "en",
-            "form": {},
-        }
+    body = {"service": EVIL_SERVICE, "municipality": "19", "language": "en", "form": {}}
+    with bare_gateway(tmp_path) as gateway:
         status, headers, problem = http_json(
             "POST", f"{gateway.base}/v1/requests", body, portal_headers()
         )
-    finally:
-        gateway.stop()
 
     assert status == 422 and problem["code"] == "request.payload.invalid"
     assert headers["content-type"].startswith("application/problem+json")
