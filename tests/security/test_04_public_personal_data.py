@@ -8,15 +8,18 @@ Attacks, each through the real parts:
 * (b) a complaint app puts a name, a personal number, a phone and an e-mail into
   ``address_string`` (or the description); ``GET /open311/v2/requests`` published them;
 * over-masking: the hearing reference ``CSV-1796194701`` (ten digits that fail the check
-  digit, so no one's personal number) was logged as ``CSV-********01``.
+  digit, so no one's personal number) was logged as ``CSV-********01``;
+* an anonymous comment in a public hearing carrying a phone, an e-mail or a personal number
+  reached the municipality, defeating the anonymity the citizen chose.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,7 +29,7 @@ from adapters.amqp.topology import TopologyNames
 from contracts.messages import DecidedBy
 from contracts.personal_numbers import is_personal_number
 from tests.fixtures.complaints import complaint_form
-from tests.fixtures.gateway import http_json, portal_headers
+from tests.fixtures.gateway import GatewayProcess, http_json, portal_headers
 from tests.fixtures.participation import municipality_headers
 from tests.integration.open.permit_flow import (
     applicant_and_parcel,
@@ -133,16 +136,16 @@ def test_an_address_with_a_street_named_after_a_person_and_a_reference_is_publis
     assert address in as_json and address in as_xml
 
 
-# ---- over-masking ------------------------------------------------------------------------
+# ---- hearings: over-masking in the log, personal data in anonymous comments ---------------
 
 
-def test_a_hearing_reference_is_logged_as_it_is_and_a_personal_number_masked(
-    tmp_path: Path,
-) -> None:
-    masked_reference = f"CSV-{PERSONAL_NUMBER}"
+@pytest.fixture(scope="module")
+def hearings_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
+    """A gateway process with two open hearings of Prishtinë: ``REFERENCE`` and a reference
+    that does end in a personal number."""
     now = datetime.now(UTC)
-    with bare_gateway(tmp_path) as gateway:
-        for reference in (REFERENCE, masked_reference):
+    with bare_gateway(tmp_path_factory.mktemp("hearings")) as gateway:
+        for reference in (REFERENCE, f"CSV-{PERSONAL_NUMBER}"):
             status, _, body = http_json(
                 "POST",
                 f"{gateway.base}/v1/hearings",
@@ -157,11 +160,57 @@ def test_a_hearing_reference_is_logged_as_it_is_and_a_personal_number_masked(
                 municipality_headers("19"),
             )
             assert status == 201, body
-        log = wait_until(
-            lambda: text if (text := gateway.log_text()).count("hearing.published") == 2 else "",
-            what="both hearings in the log",
-        )
+        yield gateway
+
+
+def test_a_hearing_reference_is_logged_as_it_is_and_a_personal_number_masked(
+    hearings_gateway: GatewayProcess,
+) -> None:
+    log = wait_until(
+        lambda: (
+            text if (text := hearings_gateway.log_text()).count("hearing.published") == 2 else ""
+        ),
+        what="both hearings in the log",
+    )
 
     published = [json.loads(line) for line in log.splitlines() if "hearing.published" in line]
     assert [record["reference"] for record in published] == [REFERENCE, "CSV-********40"]
     assert PERSONAL_NUMBER not in log
+
+
+def _comment(gateway: GatewayProcess, text: str, *, named: bool) -> tuple[int, dict[str, Any]]:
+    body: dict[str, Any] = {
+        "service": "public-hearing-comment",
+        "municipality": "19",
+        "language": "en",
+        "form": {"hearing_reference": REFERENCE, "description": text},
+    }
+    if named:
+        body["applicant"] = {
+            "personal_number": PERSONAL_NUMBER,
+            "first_name": "Petrit",
+            "last_name": "Hoxha",
+        }
+    status, _, answer = http_json("POST", f"{gateway.base}/v1/requests", body, portal_headers())
+    return status, answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Më shumë për shkollat. Më shkruani: {EMAIL}",
+        "Më shumë për shkollat; tel 044 111 222.",
+        f"Si banor me nr. personal {PERSONAL_NUMBER}: më shumë për shkollat.",
+    ],
+)
+def test_an_anonymous_comment_carrying_personal_data_is_refused(
+    hearings_gateway: GatewayProcess, text: str
+) -> None:
+    status, problem = _comment(hearings_gateway, text, named=False)
+
+    assert status == 422 and problem["code"] == "hearing.comment.personal_data"
+    assert problem["title"].startswith("An anonymous comment may not contain")
+    assert PERSONAL_NUMBER not in json.dumps(problem) and EMAIL not in json.dumps(problem)
+    # Signed with a name, the same words are the citizen's to send.
+    assert _comment(hearings_gateway, text, named=True)[0] == 202
+    assert _comment(hearings_gateway, f"Ref. {REFERENCE}: më shumë.", named=False)[0] == 202
