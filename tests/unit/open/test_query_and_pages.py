@@ -10,8 +10,8 @@ import pytest
 
 from contracts.catalogue import load_catalogue
 from contracts.open_records import FiscalYears
-from gateway.open.feeds import FeedStore, Snapshot, digest_of
 from gateway.open.cursors import CursorSigner
+from gateway.open.feeds import FeedStore, Snapshot, digest_of
 from gateway.open.pages import csv_bytes, freshness, page_of
 from gateway.open.problems import OPEN_PROBLEMS, OpenProblem
 from gateway.open.query import parse_query
