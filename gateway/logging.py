@@ -18,6 +18,7 @@ import orjson
 import structlog
 from structlog.tracebacks import ExceptionDictTransformer
 
+from contracts.personal_numbers import has_valid_check_digit
 from gateway.settings import LogFormat, Settings
 
 # Request and message ids (UUIDs, with or without dashes) are matched first and kept whole:
@@ -31,10 +32,15 @@ PERSONAL_NUMBER = re.compile(
 
 
 def mask_personal_number(match: re.Match[str]) -> str:
-    """Keep the last two digits so operators can tell records apart, hide the rest."""
-    if match.group("id"):
-        return match.group(0)
+    """Keep the last two digits so operators can tell records apart, hide the rest.
+
+    Ten digits that fail the check digit (``contracts/personal_numbers.py``) are no one's
+    personal number, only a reference such as ``CSV-1796194701``: masking them would hide
+    what operators need and protect nobody.
+    """
     digits = match.group(0)
+    if match.group("id") or not has_valid_check_digit(digits):
+        return digits
     return "*" * 8 + digits[-2:]
 
 
@@ -67,7 +73,7 @@ _PLAIN = frozenset({int, float, bool, type(None)})
 def mask_personal_numbers(
     _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """structlog processor: replace every 10-digit run in every string value, at any depth.
+    """structlog processor: mask every personal number in every string value, at any depth.
 
     Personal numbers travel as strings throughout the gateway, so strings are what is scanned;
     integers (durations, counts, sizes) are left alone.

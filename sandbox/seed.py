@@ -20,6 +20,7 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import TypeVar
 
+from contracts.personal_numbers import personal_number_check_digit
 from sandbox import business_vocabulary as vocab
 from sandbox.geography import (
     BASIC_COURTS,
@@ -46,23 +47,8 @@ DEFAULT_SEED = 20261123
 DEFAULT_PERSONS = 5000
 REFERENCE_DATE = date(2026, 11, 1)
 BUSINESS_REGISTRY_OPENED = date(2002, 1, 15)
-CHECK_WEIGHTS = (4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 T = TypeVar("T")
-
-
-def personal_number_check_digit(first_nine: str) -> int:
-    """Mod-11 check digit of a Kosovo personal number (weights 4,3,2,7,6,5,4,3,2)."""
-    total = sum(int(d) * w for d, w in zip(first_nine, CHECK_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    return 0 if check >= 10 else check
-
-
-def has_valid_check_digit(personal_number: str) -> bool:
-    """True when the tenth digit matches the mod-11 rule (numbers starting with 9 are exempt)."""
-    if personal_number.startswith("9"):
-        return True
-    return personal_number_check_digit(personal_number[:9]) == int(personal_number[9])
 
 
 @dataclass(slots=True)

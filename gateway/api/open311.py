@@ -42,6 +42,7 @@ from contracts.complaints.catalogue import Attribute, ComplaintCategory
 from gateway.access import hash_key
 from gateway.api.deps import gateway_of
 from gateway.api.language import negotiate
+from gateway.api.open_data import public_base_url
 from gateway.complaints.desk import ComplaintDesk, ComplaintQuery
 from gateway.complaints.open311_documents import MEDIA_TYPES, Format, as_format, render
 from gateway.complaints.public_view import open311_request
@@ -58,6 +59,7 @@ from gateway.complaints.screening import (
     parse_flag,
     screen_contact,
     screen_description,
+    screen_personal_data,
 )
 
 log = structlog.get_logger()
@@ -222,7 +224,7 @@ def _category(desk: ComplaintDesk, code: str | None) -> ComplaintCategory:
 async def open311_discovery(fmt: str, request: Request) -> Response:
     """Where the GeoReport v2 endpoint is and which formats it speaks."""
     checked = _checked_format(fmt)
-    base = str(request.base_url).rstrip("/")
+    base = public_base_url(request)
     document = {
         "changeset": DISCOVERY_CHANGESET,
         "contact": "eKomunat Gateway operators, Ministry of Local Government Administration",
@@ -410,6 +412,9 @@ def _screen(
     for name in ("locale", "lang"):
         check_text(findings, name, fields.get(name), limit=35)
     answers = check_attributes(findings, category, attributes)
+    free_text = {f"attribute[{code}]": value for code, value in answers.items()}
+    free_text.update(address_string=address, address_id=address_id, description=description)
+    screen_personal_data(findings, free_text, contact)
     if findings.reasons:
         raise ComplaintRefused(findings.reasons)
     return ComplaintSubmission(

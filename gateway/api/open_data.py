@@ -26,6 +26,7 @@ from gateway.api.problems import PROBLEM_JSON, problem_responses
 from gateway.open.channel import OpenDataChannel
 from gateway.open.problems import OpenProblem
 from gateway.open.service import OpenData, Served
+from gateway.open.settings import OpenDataSettings
 
 router = APIRouter(prefix="/v1/open", tags=["open data"])
 CACHE_CONTROL = "public, max-age=10"
@@ -95,8 +96,20 @@ def respond(request: Request, served: Served) -> Response:
     return Response(content=served.body(), media_type=page.media_type, headers=headers)
 
 
+def public_base_url(request: Request) -> str:
+    """The configured origin of the links the gateway publishes (``GATEWAY_OPEN_PUBLIC_BASE_URL``).
+
+    Never the request's ``Host`` header: anyone can send ``Host: evil.example``, and a link
+    built from it would point a cached page's readers, or a crawler, at the attacker.
+    """
+    channel: OpenDataChannel | None = request.state.gateway.open_data
+    settings = channel.service.settings if channel is not None else OpenDataSettings()
+    return settings.public_base_url.rstrip("/")
+
+
 def _next_url(request: Request, cursor: str) -> str:
-    return str(request.url.include_query_params(cursor=cursor))
+    url = request.url.include_query_params(cursor=cursor)
+    return f"{public_base_url(request)}{url.path}?{url.query}"
 
 
 async def _feed(request: Request, feed: str) -> Response:

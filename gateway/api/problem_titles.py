@@ -213,6 +213,12 @@ PROBLEMS: dict[str, ProblemKind] = {
         "Izveštaj se može objaviti tek kada istekne rok za komentare",
         "The report can be published only after the comment period has ended",
     ),
+    "hearing.comment.personal_data": ProblemKind(
+        422,
+        "Një koment anonim nuk mund të përmbajë numër personal, telefon ose e-mail",
+        "Anonimni komentar ne može sadržati lični broj, telefon ili e-poštu",
+        "An anonymous comment may not contain a personal number, phone number or e-mail",
+    ),
     "hearing.already_reported": ProblemKind(
         409,
         "Për këtë dëgjim publik raporti është publikuar tashmë",

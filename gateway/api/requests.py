@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.messages import Applicant
+from contracts.messages import Applicant, ServiceCode
 from gateway.access import Client
 from gateway.api.auth import CurrentClient, require_role
 from gateway.api.deps import GatewayDep
@@ -34,8 +34,9 @@ class RequestIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    service: str = Field(min_length=1, max_length=64, description="catalogue service code")
-    municipality: str = Field(min_length=1, max_length=8, description="KAS code, 01-38")
+    # Checked for form here, before the intake puts them into every log line of the request.
+    service: ServiceCode = Field(description="catalogue service code")
+    municipality: str = Field(pattern=r"^[0-9]{2}$", description="KAS code, 01-38")
     language: Literal["sq", "sr", "en"] = Field(description="the citizen's language")
     applicant: Applicant | None = Field(
         None,

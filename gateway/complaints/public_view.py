@@ -6,7 +6,10 @@ place, the body responsible, the status with the institution's public note, the 
 the legal deadline (``expected_datetime``), and in ``service_notice`` whether the deadline
 was kept. The complainant's own words (``description``) and photo (``media_url``) may name
 people or show faces, so only the holder of the complaint's token sees them. Contact
-details are never shown to anyone.
+details are never shown to anyone. The institution's public note and the address are shown
+with personal numbers, phone numbers and e-mail addresses masked (``gateway/personal_data``):
+an address carrying them is refused at submission, but a note is the institution's to write,
+and a complaint stored before that screening existed may still carry them.
 
 Open311 knows two statuses: a complaint is ``closed`` once the institution closed it, and
 ``open`` before; the finer status is in ``status_notes`` when no note says more.
@@ -21,6 +24,7 @@ from typing import Any
 from contracts.catalogue import DisplayLanguage
 from contracts.complaint_messages import ComplaintStatus, PublicNote
 from contracts.complaints.catalogue import ComplaintCatalogue
+from gateway.personal_data import masked
 from gateway.store.complaints import ComplaintRecord
 
 _STATUS_LABELS: dict[str, dict[DisplayLanguage, str]] = {
@@ -131,7 +135,8 @@ def open311_request(
     notes = status_label(record, language)
     if note:
         notes = PublicNote.model_validate(note).in_language(language, fallback=record.language)
-    address = record.address
+        notes = masked(notes)
+    address = masked(record.address) if record.address is not None else None
     if address is None and record.municipality is not None:
         address = catalogue.municipality_name(record.municipality, language)
     view: dict[str, Any] = {

@@ -162,6 +162,18 @@ _TEXTS: dict[str, tuple[int, dict[DisplayLanguage, str]]] = {
             "en": "The value of {field} is not valid.",
         },
     ),
+    "complaint.field.personal_data": (
+        400,
+        {
+            "sq": "Fusha {field} përmban të dhëna personale (numër personal, telefon, e-mail "
+            "ose emrin tuaj). Shkruajini ato vetëm te fushat e kontaktit, që nuk publikohen.",
+            "sr": "Polje {field} sadrži lične podatke (lični broj, telefon, e-poštu ili vaše "
+            "ime). Upišite ih samo u polja za kontakt, koja se ne objavljuju.",
+            "en": "The field {field} contains personal data (a personal number, phone number, "
+            "e-mail address or your name). Give them only in the contact fields, which are "
+            "never published.",
+        },
+    ),
     "complaint.attribute.missing": (
         400,
         {

@@ -13,7 +13,11 @@ citizen. The rules, in short:
 * formats: e-mail and phone by pattern, ``media_url`` an absolute http(s) URL without
   credentials, lat/long finite numbers, both or neither;
 * attributes: only the category's, each value of its datatype, list values from its list,
-  required ones present.
+  required ones present;
+* personal data: the free text (address, description, text answers) holds no personal
+  number, phone number, e-mail address or the complainant's own name (``personal_data``).
+  The address is public, and the rest reaches the institution even when the citizen asked to
+  stay anonymous; contact details belong in the contact fields, which are never published.
 
 Where the problem is (inside Kosovo, which municipality) is decided by ``placement``.
 """
@@ -32,6 +36,7 @@ from contracts.catalogue import DisplayLanguage
 from contracts.complaint_messages import MAX_DESCRIPTION
 from contracts.complaints.catalogue import Attribute, ComplaintCategory
 from gateway.complaints.refusals import Reason
+from gateway.personal_data import kinds_in
 
 NAME_LIMIT = 100
 ADDRESS_LIMIT = 500
@@ -279,3 +284,13 @@ def screen_contact(findings: Findings, fields: Mapping[str, str]) -> Contact:
             findings, "account_id", fields.get("account_id"), _IDENTIFIER, limit=IDENTIFIER_LIMIT
         ),
     )
+
+
+def screen_personal_data(
+    findings: Findings, texts: Mapping[str, str | list[str] | None], contact: Contact
+) -> None:
+    """Refuse free text holding personal data (``docs/complaints.md``: refused, not masked)."""
+    names = [name for name in (contact.first_name, contact.last_name) if name]
+    for name, value in texts.items():
+        if isinstance(value, str) and kinds_in(value, names=names):
+            findings.add("complaint.field.personal_data", name)

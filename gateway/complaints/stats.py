@@ -15,8 +15,6 @@ figures can be published as they are, as JSON or CSV.
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -26,6 +24,7 @@ from typing import Any
 
 from contracts.catalogue import DisplayLanguage
 from contracts.complaints.catalogue import ComplaintCatalogue
+from gateway.open.spreadsheet import csv_text
 from gateway.store.complaints import StatsRow
 
 SECONDS_PER_DAY = 86_400
@@ -107,12 +106,5 @@ def compute(
 
 def to_csv(lines: Sequence[StatsLine]) -> str:
     """RFC 4180 CSV with a header line; an empty median is an empty cell."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for line in lines:
-        values = line.as_dict()
-        writer.writerow(
-            ["" if values[column] is None else values[column] for column in CSV_COLUMNS]
-        )
-    return buffer.getvalue()
+    rows = ([values[column] for column in CSV_COLUMNS] for values in map(StatsLine.as_dict, lines))
+    return csv_text(CSV_COLUMNS, rows)

@@ -11,9 +11,7 @@ can state the data's age while the expensive part is rendered once. The ETag is 
 from __future__ import annotations
 
 import bisect
-import csv
 import hashlib
-import io
 import json
 import threading
 from collections import OrderedDict
@@ -22,8 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway.open.cursors import CursorSigner
 from gateway.open.feeds import FeedKey, FeedStore
-from gateway.open.query import FeedQuery, encode_cursor
+from gateway.open.problems import OpenProblem
+from gateway.open.query import FeedQuery
+from gateway.open.spreadsheet import Cell, csv_text, inert
 from gateway.open.views import FeedRows
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
@@ -77,14 +78,23 @@ def freshness(store: FeedStore, involved: Sequence[FeedKey], now: datetime) -> F
     return Freshness(as_of, age, bool(failures), min(failures) if failures else None)
 
 
-def page_of(rows: FeedRows, query: FeedQuery) -> tuple[list[dict[str, Any]], str | None]:
+def page_of(
+    rows: FeedRows, query: FeedQuery, cursors: CursorSigner
+) -> tuple[list[dict[str, Any]], str | None]:
     """The page after the cursor's key, and the cursor of the next page (None: last page)."""
     start = 0
     if query.cursor is not None:
-        start = bisect.bisect_right(rows.keys, query.cursor)
+        try:
+            start = bisect.bisect_right(rows.keys, query.cursor)
+        except TypeError:
+            # Signed, but of another shape than the feed's keys: issued before an upgrade
+            # changed how the feed sorts.
+            raise OpenProblem("open.cursor.invalid") from None
     end = start + query.page_size
     page = rows.rows[start:end]
-    next_cursor = encode_cursor(rows.keys[end - 1]) if end < len(rows.rows) else None
+    next_cursor = None
+    if end < len(rows.rows):
+        next_cursor = cursors.issue(query.listing(), rows.keys[end - 1])
     return page, next_cursor
 
 
@@ -102,15 +112,13 @@ def json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+def _cell(value: Any) -> Cell:
     if isinstance(value, list):
         return " | ".join(
-            _cell(item.get("url") if isinstance(item, dict) else item) for item in value
+            inert(_cell(item.get("url") if isinstance(item, dict) else item)) for item in value
         )
+    if value is None or isinstance(value, str | int | float):
+        return value
     return str(value)
 
 
@@ -123,20 +131,18 @@ def csv_bytes(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
             header.extend(f"{stem}_m{month:02d}" for month in range(1, 13))
         else:
             header.append(column)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    lines: list[list[Cell]] = []
     for row in rows:
-        cells: list[str] = []
+        cells: list[Cell] = []
         for column in columns:
             value = row.get(column)
             if column.endswith("_by_month"):
                 months = list(value or [])
-                cells.extend(_cell(months[m]) if m < len(months) else "" for m in range(12))
+                cells.extend(_cell(months[m]) if m < len(months) else None for m in range(12))
             else:
                 cells.append(_cell(value))
-        writer.writerow(cells)
-    return out.getvalue().encode("utf-8")
+        lines.append(cells)
+    return csv_text(header, lines).encode("utf-8")
 
 
 def last_modified_of(rows: FeedRows, store: FeedStore) -> datetime | None:

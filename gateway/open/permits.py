@@ -4,9 +4,17 @@ A municipality approves a permit by the hand-off's status update (``approved``);
 consumer calls ``record_approved_permit`` inside the transaction that records the approval, so
 the register and the request's status cannot disagree. What enters: the permit number (the
 first document the municipality issued with the approval), the kind and category (from the
-service), the parcel (from the application's form), the conditions (the decision's note), the
-dates, and the kind of investor. Never the applicant's name or personal number: applicants
-through the portal are private persons, so they appear only as ``natural_person``.
+service), the parcel and the building's use (declared, patterned or enumerated fields of the
+application's form), the dates, and the kind of investor. Never the applicant's name or
+personal number: applicants through the portal are private persons, so they appear only as
+``natural_person``.
+
+Nothing public comes from free text. The decision's note is written to the citizen ("Petrit
+Hoxha, nr. personal ..., tel ...") and was once copied into the public ``conditions``
+(issue 16, item 4a): the status contract declares no public conditions, so a municipal
+permit publishes none, and rows recorded before are not read for them either. A document id
+that does not look like a permit number, or holds personal data, gives way to one made from
+the request id.
 
 Category III permits are the ministry's (``ministry_permits`` source); the feed reads them
 from the feed store beside this table.
@@ -15,6 +23,7 @@ from the feed store beside this table.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +34,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from contracts.messages import StatusUpdate
 from gateway.open.tables import open_permits
+from gateway.personal_data import kinds_in
 from gateway.store import Store, UnitOfWork
 from gateway.store.clock import utc_now
 from gateway.store.records import RequestRecord
@@ -53,6 +63,18 @@ def _form_of(uow: UnitOfWork, request: RequestRecord) -> Mapping[str, Any]:
     return form if isinstance(form, dict) else {}
 
 
+_PERMIT_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,59}$")
+
+
+def _permit_number(update: StatusUpdate, request: RequestRecord) -> str:
+    """The first issued document's id when it is a plain identifier free of personal data."""
+    if update.documents:
+        document_id = update.documents[0].document_id
+        if _PERMIT_NUMBER.fullmatch(document_id) and not kinds_in(document_id):
+            return document_id
+    return request.id[:13]
+
+
 def record_approved_permit(uow: UnitOfWork, request: RequestRecord, update: StatusUpdate) -> bool:
     """Enter an approved permit into the register (idempotent); False when not a permit."""
     spec = PERMIT_SERVICES.get(request.service)
@@ -76,7 +98,7 @@ def record_approved_permit(uow: UnitOfWork, request: RequestRecord, update: Stat
                 open_permits.c.permit_number == str(form["permit_number"])
             )
         ).scalar()
-    number = update.documents[0].document_id if update.documents else f"{request.id[:13]}"
+    number = _permit_number(update, request)
     taken = connection.execute(
         select(open_permits.c.id).where(open_permits.c.permit_number == number)
     ).first()
@@ -94,7 +116,7 @@ def record_approved_permit(uow: UnitOfWork, request: RequestRecord, update: Stat
             "parcel_number": parcel,
             "investor_type": "natural_person",
             "description": str(form.get("building_use") or "") or None,
-            "conditions": [update.note.text] if update.note else [],
+            "conditions": [],
             "applied_at": request.created_at,
             "issued_at": update.occurred_at,
             "source": f"municipality:{update.municipality}",
@@ -121,7 +143,6 @@ class MunicipalPermit:
     parcel_number: str
     investor_type: str
     description: str | None
-    conditions: tuple[str, ...]
     applied_at: datetime
     issued_at: datetime
     source: str
@@ -153,7 +174,6 @@ class PermitRegister:
                 parcel_number=row["parcel_number"],
                 investor_type=row["investor_type"],
                 description=row["description"],
-                conditions=tuple(row["conditions"] or ()),
                 applied_at=row["applied_at"],
                 issued_at=row["issued_at"],
                 source=row["source"],

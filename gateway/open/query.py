@@ -7,15 +7,14 @@ decided against the catalogue and the sources (``service``).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from contracts.catalogue import Catalogue, DisplayLanguage
+from gateway.open.cursors import CursorSigner
 from gateway.open.problems import OpenProblem
 
 _YEAR = re.compile(r"^[0-9]{4}$")
@@ -40,6 +39,14 @@ class FeedQuery:
 
     def filter(self, name: str) -> str | None:
         return dict(self.filters).get(name)
+
+    def listing(self) -> str:
+        """What decides which rows there are and their order: the scope of a cursor."""
+        return json.dumps(
+            [self.feed, self.municipality, self.year, self.filters, sorted(self.extra.items())],
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
 
     def identity(self) -> str:
         """Everything that decides the page's content, as one string (cache and ETag key)."""
@@ -67,22 +74,6 @@ def invalid(parameter: str, reason: str) -> OpenProblem:
     )
 
 
-def encode_cursor(key: Sequence[Any]) -> str:
-    raw = json.dumps(list(key), separators=(",", ":"), ensure_ascii=False).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[Any, ...]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise OpenProblem("open.cursor.invalid") from None
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-        raise OpenProblem("open.cursor.invalid")
-    return tuple(value)
-
-
 def resolve_municipality(catalogue: Catalogue, value: str) -> str:
     """A KAS code ("19") or a slug ("prishtine") -> the code; 404 for no such municipality."""
     if catalogue.municipality(value) is not None:
@@ -105,6 +96,7 @@ def parse_query(
     choices: Mapping[str, Sequence[str]],
     default_page_size: int,
     max_page_size: int,
+    cursors: CursorSigner,
     with_year: bool = True,
     with_month: bool = False,
     free: Sequence[str] = (),
@@ -155,8 +147,7 @@ def parse_query(
                 detail=f"page_size may be at most {max_page_size}",
                 extra={"max_page_size": max_page_size},
             )
-    cursor = decode_cursor(params["cursor"]) if params.get("cursor") else None
-    return FeedQuery(
+    query = FeedQuery(
         feed=feed,
         municipality=municipality,
         year=year,
@@ -164,6 +155,8 @@ def parse_query(
         format=chosen_format,
         language=language,
         page_size=page_size,
-        cursor=cursor,
         extra=extra,
     )
+    if not params.get("cursor"):
+        return query
+    return replace(query, cursor=cursors.open(query.listing(), params["cursor"]))

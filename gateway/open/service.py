@@ -17,6 +17,7 @@ from typing import Any
 
 from contracts.catalogue import Catalogue, DisplayLanguage
 from gateway.open import labels
+from gateway.open.cursors import CursorSigner
 from gateway.open.feeds import FeedStore
 from gateway.open.ocds import package_frame, record_package, release_package
 from gateway.open.pages import (
@@ -294,6 +295,7 @@ class OpenData:
         if permits is not None and "permits" in self.feeds:
             self.feeds["permits"] = replace(self.feeds["permits"], version=permits.version)
         self.pages = PageCache(settings.page_cache_entries)
+        self.cursors = CursorSigner(settings.cursor_secret.get_secret_value().encode())
         self._rows: OrderedDict[tuple[str, str], FeedRows] = OrderedDict()
         self._rows_lock = threading.Lock()
 
@@ -315,6 +317,7 @@ class OpenData:
             choices=spec.choices,
             default_page_size=self.settings.default_page_size,
             max_page_size=self.settings.max_page_size,
+            cursors=self.cursors,
             with_year=spec.with_year,
             with_month=spec.with_month,
             free=spec.free,
@@ -360,7 +363,7 @@ class OpenData:
     def _render(self, query: FeedQuery, version: str, register: str) -> RenderedPage:
         spec = self.feeds[query.feed]
         rows = self.rows(query, version)
-        page, next_cursor = page_of(rows, query)
+        page, next_cursor = page_of(rows, query, self.cursors)
         if query.feed.startswith("ocds_"):
             body, media_type, enveloped = self._ocds(query, rows, page), JSON_MEDIA_TYPE, False
         elif query.format == "csv":

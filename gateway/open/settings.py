@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_CURSOR_SECRET = "ekomunat-dev-open-cursor-secret"
+"""Signs page cursors when nothing else is set: fine on a laptop, never in production."""
 
 
 class OpenDataSettings(BaseSettings):
@@ -25,8 +30,30 @@ class OpenDataSettings(BaseSettings):
         "", description="comma-separated KAS codes to refresh (tests, pilots); empty: all 38"
     )
     public_base_url: str = Field(
-        "https://ekomunat.rks-gov.net", description="origin used in links inside published data"
+        "https://ekomunat.rks-gov.net",
+        description="origin of every absolute link the feeds and Open311 give out (the Link "
+        "header, OCDS URIs, discovery): never taken from the request's Host header",
     )
+    cursor_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_CURSOR_SECRET),
+        min_length=1,
+        description="HMAC key signing page cursors; the same on every instance",
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _an_origin(cls, value: str) -> str:
+        """An absolute http(s) URL with a host, optionally a path prefix; nothing else."""
+        parts = urlsplit(value)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.username is not None
+            or parts.query
+            or parts.fragment
+        ):
+            raise ValueError("must be an absolute http(s) URL such as https://ekomunat.rks-gov.net")
+        return value.rstrip("/")
 
     def refreshed_municipalities(self, known: tuple[str, ...]) -> tuple[str, ...]:
         chosen = [code.strip() for code in self.municipalities.split(",") if code.strip()]

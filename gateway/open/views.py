@@ -434,7 +434,7 @@ def permit_rows(
                 "investor_type": permit.investor_type,
                 "investor_name": None,
                 "description": permit.description,
-                "conditions": list(permit.conditions),
+                "conditions": [],
                 "applied_on": permit.applied_at.date().isoformat(),
                 "issued_on": permit.issued_at.date().isoformat(),
                 "valid_until": None,

@@ -8,13 +8,18 @@ lines (those with a ``hop``) that pass the filters, and prints each as one line:
     14:03:12.345 registry_call  found     birth-certificate 19 civil getPerson  12.3 ms  3f2a…
 
 Lines are already masked by the gateway; this tool masks again anyway, so a log written by
-something else cannot put a personal number on an operator's screen.
+something else cannot put a personal number on an operator's screen. Values are shown with
+every control character escaped (``\x1b``, ``\n``, ``\u2028``): the JSON log escapes them, but
+decoded and printed raw, a newline in a client's value drew a fake record and ESC sequences
+could clear or recolour the terminal (issue 16, item 7). The only escape sequences printed are
+this tool's own colours.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -49,6 +54,21 @@ RESET, BOLD, DIM, RED, GREEN, YELLOW, CYAN = (
     "\033[33m",
     "\033[36m",
 )
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 controls, line and paragraph separators, and the bidirectional overrides that
+reorder what a terminal shows."""
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(value: object) -> str:
+    """``value`` as text a terminal shows as it is: one line, nothing it would interpret."""
+    return _UNPRINTABLE.sub(_escape, str(value))
 
 
 @dataclass(frozen=True)
@@ -108,13 +128,13 @@ def outcome_colour(outcome: str, level: str) -> str:
 
 def render(event: Mapping[str, Any], *, colour: bool) -> str:
     """One readable line for one event."""
-    timestamp = str(event.get("timestamp", ""))
+    timestamp = printable(event.get("timestamp", ""))
     clock = timestamp[11:23] if len(timestamp) >= 23 else timestamp
-    level = str(event.get("level", "info"))
-    hop = str(event.get("hop") or event.get("event", "?"))
-    outcome = str(event.get("outcome", ""))
+    level = printable(event.get("level", "info"))
+    hop = printable(event.get("hop") or event.get("event", "?"))
+    outcome = printable(event.get("outcome", ""))
     where = [
-        str(event[key])
+        printable(event[key])
         for key in ("service", "municipality", "registry", "operation", "rule", "call")
         if event.get(key) not in (None, "")
     ]
@@ -125,14 +145,14 @@ def render(event: Mapping[str, Any], *, colour: bool) -> str:
         " ".join(where),
     ]
     if "duration_ms" in event:
-        parts.append(f"{event['duration_ms']} ms")
+        parts.append(f"{printable(event['duration_ms'])} ms")
     if event.get("request_id"):
-        parts.append(_paint(str(event["request_id"]), DIM, colour))
+        parts.append(_paint(printable(event["request_id"]), DIM, colour))
     if "hop" not in event or level in ("warning", "error"):
-        parts.append(_paint(str(event.get("event", "")), DIM, colour))
+        parts.append(_paint(printable(event.get("event", "")), DIM, colour))
     for key in ("reason", "detail", "error", "code"):
         if event.get(key):
-            parts.append(f"{key}={event[key]}")
+            parts.append(f"{key}={printable(event[key])}")
     return mask_text("  ".join(part for part in parts if part))
 
 
@@ -168,7 +188,7 @@ def show(lines: Iterator[str], log_filter: LogFilter, out: TextIO, *, colour: bo
         event = parse(line)
         if event is None:
             if log_filter.everything and line.strip():
-                out.write(_paint(mask_text(line.rstrip("\n")), DIM, colour) + "\n")
+                out.write(_paint(mask_text(printable(line.rstrip("\r\n"))), DIM, colour) + "\n")
             continue
         if not log_filter.accepts(event):
             continue

@@ -9,111 +9,39 @@ feed read back, with the ministry's category III permits beside the municipaliti
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import UTC, datetime
 
-import pika
-from pika.adapters.blocking_connection import BlockingChannel
-
-from adapters.amqp.topology import TopologyNames
-from contracts.messages import DecidedBy, IssuedDocument, Note, StatusUpdate
-from gateway.status import StatusConsumer
 from tests.fixtures.gateway import portal_headers
-from tests.integration.relay.probes import running, wait_until
+from tests.integration.open.permit_flow import (
+    applicant_and_parcel,
+    apply_for_permit,
+    approve_through_the_broker,
+    review_then_approval,
+)
 
 PERMIT_NUMBER = "LN-2026-00417"
 CONDITIONS = "Distanca nga kufiri i parcelës së paku 3 m; lartësia deri në 9 m."
 
 
-def _applicant_and_parcel(sandbox):  # type: ignore[no-untyped-def]
-    for index in range(200):
-        person = sandbox.seed.alive_parcel_owner(index)
-        for parcel, _ in sandbox.seed.possessions[person.personal_number]:
-            if not any(e.kind == "dispute" for e in parcel.encumbrances):
-                return person, parcel
-    raise LookupError("no undisputed parcel in the seed")
-
-
-def _publish(channel: BlockingChannel, names: TopologyNames, update: StatusUpdate) -> None:
-    channel.basic_publish(
-        names.status_exchange,
-        f"{update.municipality}.{update.status}",
-        update.model_dump_json().encode(),
-        pika.BasicProperties(content_type="application/json", message_id=str(update.update_id)),
-    )
-
-
-def _decision(request_id: str, municipality: str, status: str) -> StatusUpdate:
-    approved = status == "approved"
-    return StatusUpdate(
-        update_id=uuid.uuid4(),
-        request_id=uuid.UUID(request_id),
-        municipality=municipality,
-        status=status,  # type: ignore[arg-type]
-        note=Note(language="sq", text=CONDITIONS if approved else "Në shqyrtim."),
-        documents=(IssuedDocument(document_id=PERMIT_NUMBER, title="Leje ndërtimore"),)
-        if approved
-        else (),
-        decided_by=DecidedBy(official_id="urb-007", role="zyrtar i urbanizmit"),
-        occurred_at=datetime.now(UTC),
-    )
-
-
 def test_a_permit_approved_through_the_hand_off_appears_in_the_register(
     open_client, sandbox, amqp_url, topology_names, amqp_channel
 ):
-    person, parcel = _applicant_and_parcel(sandbox)
+    person, parcel = applicant_and_parcel(sandbox)
     municipality = parcel.municipality_code
     register = {"municipality": municipality, "category": "I"}
     etag_before = open_client.get("/v1/open/permits", params=register).headers["etag"]
-    submitted = open_client.post(
-        "/v1/requests",
-        headers=portal_headers(),
-        json={
-            "service": "construction-permit-category-i",
-            "municipality": municipality,
-            "language": "sq",
-            "applicant": {
-                "personal_number": person.personal_number,
-                "first_name": person.first_name,
-                "last_name": person.last_name,
-            },
-            "form": {
-                "cadastral_zone": parcel.cadastral_zone,
-                "parcel_number": parcel.parcel_number,
-                "construction_conditions_number": "KN-2026-0099",
-                "building_use": "residential",
-                "area_m2": 180,
-                "attachments": [{"name": "Projekti", "url": "https://example.org/projekti.pdf"}],
-            },
-        },
+    request_id = apply_for_permit(open_client, person, parcel)
+    updates = review_then_approval(
+        request_id, municipality, note=CONDITIONS, permit_number=PERMIT_NUMBER
     )
-    assert submitted.status_code == 202, submitted.text
-    request_id = submitted.json()["request_id"]
-    consumer = StatusConsumer(
-        open_client.gateway.store,  # type: ignore[attr-defined]
-        amqp_url,
-        names=topology_names,
-        municipality_codes=[municipality],
+    permit = approve_through_the_broker(
+        open_client, amqp_url, topology_names, amqp_channel, updates, permit_number=PERMIT_NUMBER
     )
-
-    with running(consumer):
-        wait_until(lambda: consumer.health()["broker"] == "connected", what="consumer connected")
-        _publish(amqp_channel, topology_names, _decision(request_id, municipality, "in_review"))
-        _publish(amqp_channel, topology_names, _decision(request_id, municipality, "approved"))
-
-        def listed():  # type: ignore[no-untyped-def]
-            rows = open_client.get(
-                "/v1/open/permits", params={"municipality": municipality, "category": "I"}
-            ).json()["data"]
-            return [row for row in rows if row["permit_number"] == PERMIT_NUMBER]
-
-        (permit,) = wait_until(listed, what="the approved permit in the register")
 
     assert permit["kind"] == "construction" and permit["issued_by"] == "municipality"
     assert permit["cadastral_zone"] == parcel.cadastral_zone
     assert permit["parcel_number"] == parcel.parcel_number
-    assert permit["conditions"] == [CONDITIONS]
+    # The note is written to the citizen: it never becomes the permit's public conditions.
+    assert permit["conditions"] == [] and CONDITIONS not in json.dumps(permit, ensure_ascii=False)
     assert permit["investor_type"] == "natural_person" and permit["investor_name"] is None
     feed = open_client.get("/v1/open/permits", params={"format": "csv"}).text
     body = json.dumps(permit, ensure_ascii=False) + feed

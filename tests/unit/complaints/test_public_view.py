@@ -88,3 +88,16 @@ def test_the_institutions_note_is_shown_in_the_readers_language_or_the_complaint
         now=SUBMITTED,
     )
     assert (closed["status"], closed["status_notes"]) == ("closed", "Closed")
+
+
+def test_personal_data_in_an_institutions_note_or_an_old_address_is_masked() -> None:
+    stored = replace(RECORD, address="Rruga B, Prishtinë; tel 044 987 654")
+    note = {"sq": "U rregullua. Pyetje: arta@example.com, +383 44 987 654, nr. 1086767640."}
+
+    view = open311_request(stored, catalogue=COMPLAINTS, language="sq", note=note, now=SUBMITTED)
+
+    shown = repr(view)
+    for leak in ("arta@example.com", "987 654", "1086767640"):
+        assert leak not in shown, leak
+    assert view["status_notes"].startswith("U rregullua. Pyetje: [e-mail], ")
+    assert view["address"].startswith("Rruga B, Prishtinë; tel ")

@@ -40,3 +40,10 @@ def test_a_personal_number_next_to_an_id_is_still_masked():
 
     assert mask_text(f"{dashed} 1234567892") == f"{dashed} ********92"
     assert mask_text(f"{dashed}:1234567892") == f"{dashed}:********92"
+
+
+def test_ten_digits_without_a_valid_check_digit_are_a_reference_and_stay_readable():
+    assert mask_text("hearing CSV-1796194701 published") == "hearing CSV-1796194701 published"
+    assert mask_text("hearing CSV-1086767640 published") == "hearing CSV-********40 published"
+    # Numbers starting with 9 carry no check digit: any such ten digits may be someone's.
+    assert mask_text("9000000001") == "********01"

@@ -10,13 +10,15 @@ import pytest
 
 from contracts.catalogue import load_catalogue
 from contracts.open_records import FiscalYears
+from gateway.open.cursors import CursorSigner
 from gateway.open.feeds import FeedStore, Snapshot, digest_of
 from gateway.open.pages import csv_bytes, freshness, page_of
 from gateway.open.problems import OPEN_PROBLEMS, OpenProblem
-from gateway.open.query import decode_cursor, encode_cursor, parse_query
+from gateway.open.query import parse_query
 from gateway.open.views import FeedRows, summarise_process
 
 CATALOGUE = load_catalogue()
+CURSORS = CursorSigner(b"unit-test-secret")
 
 
 def parse(**params: str):  # type: ignore[no-untyped-def]
@@ -29,6 +31,7 @@ def parse(**params: str):  # type: ignore[no-untyped-def]
         choices={"economic_category": ("wages", "subsidies")},
         default_page_size=100,
         max_page_size=1000,
+        cursors=CURSORS,
         with_month=True,
     )
 
@@ -67,13 +70,21 @@ def test_a_cursor_round_trips_and_pages_continue_after_its_key():
     rows = FeedRows()
     for number in range(10):
         rows.add(("19", f"{number:02d}"), {"n": number})
-    first, cursor = page_of(rows, parse(page_size="4"))
+    first, cursor = page_of(rows, parse(page_size="4"), CURSORS)
     assert [r["n"] for r in first] == [0, 1, 2, 3]
-    assert decode_cursor(encode_cursor(("19", "03"))) == ("19", "03")
-    second, _ = page_of(rows, parse(page_size="4", cursor=cursor or ""))
+    listing = parse().listing()
+    assert CURSORS.open(listing, CURSORS.issue(listing, ("19", "03"))) == ("19", "03")
+    second, then = page_of(rows, parse(page_size="4", cursor=cursor or ""), CURSORS)
     assert [r["n"] for r in second] == [4, 5, 6, 7]
-    last, end = page_of(rows, parse(page_size="4", cursor=encode_cursor(("19", "07"))))
+    last, end = page_of(rows, parse(page_size="4", cursor=then or ""), CURSORS)
     assert [r["n"] for r in last] == [8, 9] and end is None
+
+
+def test_a_cursor_signed_with_another_secret_is_refused():
+    foreign = CursorSigner(b"another-deployment").issue(parse().listing(), ("19", "03"))
+    with pytest.raises(OpenProblem) as raised:
+        parse(cursor=foreign)
+    assert raised.value.code == "open.cursor.invalid"
 
 
 def test_csv_spreads_monthly_amounts_over_twelve_columns():
@@ -171,3 +182,12 @@ def test_a_process_summary_follows_its_releases_in_date_order():
     summary = summarise_process(releases)
     assert summary["stage"] == "implementation" and summary["paid"] == 5050
     assert summary["title"] == "Asfaltimi" and summary["suppliers"] == ["Dardania"]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_text_cell_a_spreadsheet_would_evaluate_is_written_as_text(start):
+    body = csv_bytes([{"title": f"{start}1+1", "amount": -12.5}], ("title", "amount"))
+
+    (row,) = list(csv.DictReader(io.StringIO(body.decode(), newline="")))
+    assert row["title"] == f"'{start}1+1"
+    assert row["amount"] == "-12.5"

@@ -7,14 +7,9 @@ from fractions import Fraction
 
 import pytest
 
+from contracts.personal_numbers import has_valid_check_digit, personal_number_check_digit
 from sandbox.geography import MUNICIPALITIES
-from sandbox.seed import (
-    REFERENCE_DATE,
-    SeedData,
-    build_seed,
-    has_valid_check_digit,
-    personal_number_check_digit,
-)
+from sandbox.seed import REFERENCE_DATE, SeedData, build_seed
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,130 @@
+"""A construction permit's way through the real parts, for the tests that need one approved.
+
+``applicant_and_parcel`` picks a sandbox owner of an undisputed parcel, ``apply_for_permit``
+sends the portal's application through the gateway (the cadastre checked over HTTP),
+``publish_update`` puts the municipality's status update on the real broker, and
+``review_then_approval`` builds the municipality's two decisions, and
+``approve_through_the_broker`` runs the real status consumer until the permit is listed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pika
+from fastapi.testclient import TestClient
+from pika.adapters.blocking_connection import BlockingChannel
+
+from adapters.amqp.topology import TopologyNames
+from contracts.messages import DecidedBy, IssuedDocument, Note, StatusUpdate
+from gateway.status import StatusConsumer
+from tests.fixtures.gateway import portal_headers
+from tests.integration.relay.probes import running, wait_until
+
+
+def applicant_and_parcel(sandbox: Any) -> tuple[Any, Any]:
+    for index in range(200):
+        person = sandbox.seed.alive_parcel_owner(index)
+        for parcel, _ in sandbox.seed.possessions[person.personal_number]:
+            if not any(e.kind == "dispute" for e in parcel.encumbrances):
+                return person, parcel
+    raise LookupError("no undisputed parcel in the seed")
+
+
+def apply_for_permit(client: TestClient, person: Any, parcel: Any) -> str:
+    """A category I construction permit for ``parcel``; the accepted request's id."""
+    submitted = client.post(
+        "/v1/requests",
+        headers=portal_headers(),
+        json={
+            "service": "construction-permit-category-i",
+            "municipality": parcel.municipality_code,
+            "language": "sq",
+            "applicant": {
+                "personal_number": person.personal_number,
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+            },
+            "form": {
+                "cadastral_zone": parcel.cadastral_zone,
+                "parcel_number": parcel.parcel_number,
+                "construction_conditions_number": "KN-2026-0099",
+                "building_use": "residential",
+                "area_m2": 180,
+                "attachments": [{"name": "Projekti", "url": "https://example.org/projekti.pdf"}],
+            },
+        },
+    )
+    assert submitted.status_code == 202, submitted.text
+    return str(submitted.json()["request_id"])
+
+
+def publish_update(channel: BlockingChannel, names: TopologyNames, update: StatusUpdate) -> None:
+    channel.basic_publish(
+        names.status_exchange,
+        update.routing_key,
+        update.model_dump_json().encode(),
+        pika.BasicProperties(content_type="application/json", message_id=str(update.update_id)),
+    )
+
+
+def approve_through_the_broker(
+    client: TestClient,
+    amqp_url: str,
+    names: TopologyNames,
+    channel: BlockingChannel,
+    updates: Sequence[StatusUpdate],
+    *,
+    permit_number: str,
+) -> dict[str, Any]:
+    """Run the real status consumer, publish ``updates`` (the last approving the permit) and
+    return the permit's row once ``/v1/open/permits`` lists it."""
+    municipality = updates[-1].municipality
+    consumer = StatusConsumer(
+        client.gateway.store,  # type: ignore[attr-defined]
+        amqp_url,
+        names=names,
+        municipality_codes=[municipality],
+    )
+    with running(consumer):
+        wait_until(lambda: consumer.health()["broker"] == "connected", what="consumer connected")
+        for update in updates:
+            publish_update(channel, names, update)
+
+        def listed() -> list[dict[str, Any]]:
+            answer = client.get("/v1/open/permits", params={"municipality": municipality})
+            return [row for row in answer.json()["data"] if row["permit_number"] == permit_number]
+
+        (permit,) = wait_until(listed, what="the approved permit in the register")
+    return permit
+
+
+def review_then_approval(
+    request_id: str,
+    municipality: str,
+    *,
+    note: str,
+    permit_number: str,
+    permit_title: str = "Leje ndërtimore",
+    decided_by: DecidedBy | None = None,
+) -> list[StatusUpdate]:
+    """``in_review``, then ``approved`` with ``note`` to the citizen and the permit issued."""
+    official = decided_by or DecidedBy(official_id="urb-007", role="zyrtar i urbanizmit")
+
+    def update(status: str, text: str, documents: tuple[IssuedDocument, ...]) -> StatusUpdate:
+        return StatusUpdate(
+            update_id=uuid.uuid4(),
+            request_id=uuid.UUID(request_id),
+            municipality=municipality,
+            status=status,  # type: ignore[arg-type]
+            note=Note(language="sq", text=text),
+            documents=documents,
+            decided_by=official,
+            occurred_at=datetime.now(UTC),
+        )
+
+    issued = (IssuedDocument(document_id=permit_number, title=permit_title),)
+    return [update("in_review", "Në shqyrtim.", ()), update("approved", note, issued)]
