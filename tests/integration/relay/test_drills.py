@@ -25,7 +25,8 @@ from tests.fixtures.broker import BrokerControl
 from tests.integration.relay.probes import drain, running, wait_until
 from tests.integration.store.builders import handoff_for, new_request
 
-pytestmark = pytest.mark.slow
+# A drill waits out a broker restart and a relay's lease: more than the suite's 300 s ceiling.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def _accept_many(store: Store, count: int, municipality: str = "19") -> list[str]:
