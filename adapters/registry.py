@@ -189,6 +189,7 @@ def build_registry(
     mapping: SoapMapping | RestMapping | None = None,
     transport: RegistryTransport | None = None,
     remember_answers: bool = False,
+    clock: Callable[[], float] = time.monotonic,
 ) -> ResilientRegistry:
     """Load a registry's contract once and return its client; call at start-up only.
 
@@ -196,7 +197,8 @@ def build_registry(
     aiohttp client (opened lazily, on the first call's event loop). ``remember_answers``
     (REST only) keeps each call's last record and returns it again when the same call gets
     the same bytes back: for a client that re-reads the same documents (the open-data
-    refresher), never for citizens' requests. Raises ``ContractError``
+    refresher), never for citizens' requests. ``clock`` times the breaker's cool-down (a
+    test passes one it moves by hand). Raises ``ContractError``
     when the contract file is unusable or does not match the mapping, so that a gateway with
     a broken registry description refuses to start.
     """
@@ -228,4 +230,4 @@ def build_registry(
         )
     else:
         raise ContractError(f"registry {name!r}: unknown kind {kind!r}")
-    return ResilientRegistry(name, engine=engine, policy=policy)
+    return ResilientRegistry(name, engine=engine, policy=policy, clock=clock)

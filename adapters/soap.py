@@ -48,6 +48,13 @@ _HOSTILE_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
 _XML_MEDIA_TYPES = frozenset({"text/xml", "application/xml", "application/soap+xml"})
 
 
+class _NothingFromOutside(etree.Resolver):
+    """Answers every request for an outside resource with an empty one."""
+
+    def resolve(self, system_url: str, public_id: str, context: Any) -> Any:
+        return self.resolve_string("", context)
+
+
 def hardened_parser() -> etree.XMLParser:
     """An lxml parser that never resolves entities, loads DTDs or reaches the network."""
     return etree.XMLParser(
@@ -60,6 +67,19 @@ def hardened_parser() -> etree.XMLParser:
         remove_pis=True,
         collect_ids=False,
     )
+
+
+def answer_parser() -> etree.XMLParser:
+    """The hardened parser for what a registry sends, which may not open any file at all.
+
+    ``load_dtd=False`` does not stop libxml2 from loading an external parameter entity
+    (``<!ENTITY % p SYSTEM "file:///..."> %p;``) named in a document's internal subset: it
+    opens the file and reads its declarations. Here every such request gets an empty
+    resource. (The contract's own XSD files import each other, so they keep the plain one.)
+    """
+    parser = hardened_parser()
+    parser.resolvers.add(_NothingFromOutside())
+    return parser
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +318,7 @@ class SoapEngine:
         self._transport = transport
         # One parser per engine: lxml parsers are not thread-safe, and an engine lives on
         # one event loop.
-        self._parser = hardened_parser()
+        self._parser = answer_parser()
         self._headers = {
             name: {
                 "Content-Type": "text/xml; charset=utf-8",

@@ -12,6 +12,7 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import structlog
@@ -42,6 +43,7 @@ from gateway.routing.table import RoutingTable, compile_routing
 from gateway.settings import Environment, Settings
 from gateway.status import StatusConsumer
 from gateway.store import Store
+from gateway.store.clock import utc_now
 
 log = structlog.get_logger()
 
@@ -184,7 +186,8 @@ def _start_workers(gateway: Gateway) -> None:
     gateway.closers.append(stop_workers)
 
 
-def bootstrap(settings: Settings) -> Gateway:
+def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Gateway:
+    """Build one gateway from settings; ``clock`` is the hearings' time (a test moves it)."""
     catalogue = load_catalogue(settings.catalogue_dir)
     table, registries = build_routing(settings, catalogue)
     if settings.database_url.startswith("sqlite:///"):
@@ -203,7 +206,7 @@ def bootstrap(settings: Settings) -> Gateway:
         },
         metrics=metrics,
     )
-    hearings = build_hearings_channel(store)
+    hearings = build_hearings_channel(store, clock=clock)
     intake = Intake(
         catalogue=catalogue,
         table=table,

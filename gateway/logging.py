@@ -111,18 +111,23 @@ def configure_logging(settings: Settings) -> None:
     else:
         renderer = structlog.processors.JSONRenderer(serializer=_orjson_text)
         factory = structlog.PrintLoggerFactory(file=sys.stderr)
+    # A traceback becomes text or data before masking runs: an exception's message may hold a
+    # personal number, and a renderer that formats it afterwards would print it in clear.
+    # Frame locals hold request data, and request data holds personal numbers.
+    exceptions: Any = (
+        structlog.processors.format_exc_info
+        if use_console
+        else structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
+    )
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
+        exceptions,
+        mask_personal_numbers,
+        renderer,
     ]
-    if not use_console:
-        # Frame locals hold request data, and request data holds personal numbers.
-        processors.append(
-            structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
-        )
-    processors += [mask_personal_numbers, renderer]
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
@@ -139,6 +144,7 @@ def configure_logging(settings: Settings) -> None:
                 structlog.contextvars.merge_contextvars,
                 structlog.processors.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
+                exceptions,
             ],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,

@@ -7,7 +7,9 @@ serves ``/v1/hearings``, and ``feed`` is the ``/v1/open/hearings`` register.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from gateway.hearings.comments import SERVICE, HearingComments
 from gateway.hearings.desk import HearingDesk
@@ -18,6 +20,7 @@ from gateway.open.query import FeedQuery
 from gateway.open.service import FeedSpec, OpenData
 from gateway.open.views import FeedRows
 from gateway.store import Store
+from gateway.store.clock import utc_now
 
 
 @dataclass
@@ -47,5 +50,8 @@ class HearingsChannel:
         )
 
 
-def build_hearings_channel(store: Store) -> HearingsChannel:
-    return HearingsChannel(HearingDesk(store), HearingComments())
+def build_hearings_channel(
+    store: Store, *, clock: Callable[[], datetime] = utc_now
+) -> HearingsChannel:
+    """The desk and the comment check on one clock, so a comment period ends for both at once."""
+    return HearingsChannel(HearingDesk(store, clock=clock), HearingComments(clock=clock))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,13 @@ CONTRACTS = {
 FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05, "timeout_s": 5.0}
 
 
-def client(sandbox: RunningSandbox, name: str, **policy: Any) -> ResilientRegistry:
+def client(
+    sandbox: RunningSandbox,
+    name: str,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    **policy: Any,
+) -> ResilientRegistry:
     """A fresh client for one test (its pooled session belongs to that test's event loop)."""
     kind, contract = CONTRACTS[name]
     endpoint = {
@@ -32,6 +40,7 @@ def client(sandbox: RunningSandbox, name: str, **policy: Any) -> ResilientRegist
         contract=contract,
         endpoint=endpoint,
         policy=RegistryPolicy(**{**FAST, **policy}),
+        clock=clock,
     )
 
 

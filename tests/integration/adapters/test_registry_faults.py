@@ -23,6 +23,8 @@ from tests.fixtures.sandbox import RunningSandbox
 
 from .registries import CONTRACTS, call_once, client
 
+DECLARATION_REFUSED = "answer carries a DTD or entity declaration; refused"
+
 
 def get_person(sandbox: RunningSandbox, **policy: float):
     number = sandbox.seed.alive_parcel_owner().personal_number
@@ -136,6 +138,10 @@ def test_an_xxe_answer_is_refused_without_reading_the_file(
     sandbox_reset.set_faults("civil", hostile="xxe")
     with capture_logs() as logs, pytest.raises(RegistryBadResponse) as raised:
         get_person(sandbox_reset)
+    assert raised.value.code == "registry.civil.bad_response"
+    assert raised.value.detail == DECLARATION_REFUSED
+    (finished,) = [entry for entry in logs if entry["event"] == "registry.call.finished"]
+    assert (finished["code"], finished["detail"]) == (raised.value.code, DECLARATION_REFUSED)
     # The entity points at /etc/passwd; its first line names the root account.
     assert "root:" not in str(raised.value)
     assert "root:" not in repr(logs)
@@ -144,8 +150,12 @@ def test_an_xxe_answer_is_refused_without_reading_the_file(
 
 def test_an_xxe_answer_is_refused_without_fetching_the_url(sandbox_reset: RunningSandbox) -> None:
     sandbox_reset.set_faults("civil", hostile="xxe_network")
-    with pytest.raises(RegistryBadResponse):
+    with pytest.raises(RegistryBadResponse) as raised:
         get_person(sandbox_reset)
+    assert (raised.value.code, raised.value.detail) == (
+        "registry.civil.bad_response",
+        DECLARATION_REFUSED,
+    )
     assert sandbox_reset.stats("civil")["canary_hits"] == 0
 
 
@@ -153,10 +163,15 @@ def test_an_entity_expansion_bomb_is_refused(sandbox_reset: RunningSandbox) -> N
     sandbox_reset.set_faults("business", hostile="billion_laughs")
     registry = client(sandbox_reset, "business")
     _, business = sandbox_reset.seed.active_business_owner()
-    with pytest.raises(RegistryBadResponse, match="DTD or entity"):
+    with pytest.raises(RegistryBadResponse) as raised:
         asyncio.run(
             call_once(registry, "GetBusiness", registrationNumber=business.registration_number)
         )
+    assert (raised.value.code, raised.value.detail) == (
+        "registry.business.bad_response",
+        DECLARATION_REFUSED,
+    )
+    assert sandbox_reset.stats("business")["hostile"] == 1, "the sandbox did send the bomb"
 
 
 def test_a_json_nesting_bomb_is_refused(sandbox_reset: RunningSandbox) -> None:
@@ -176,8 +191,18 @@ def test_the_breaker_opens_fails_fast_and_closes_again(sandbox_reset: RunningSan
     seed = sandbox_reset.seed
     number = seed.alive_parcel_owner().personal_number
 
+    # The breaker's clock is moved by hand: the cool-down passes when the test says so.
+    now = [0.0]
+
     async def scenario() -> list[str]:
-        registry = client(sandbox_reset, "civil", retries=1, failure_threshold=2, cool_down_s=0.5)
+        registry = client(
+            sandbox_reset,
+            "civil",
+            clock=lambda: now[0],
+            retries=1,
+            failure_threshold=2,
+            cool_down_s=30,
+        )
         states = []
         try:
             sandbox_reset.set_faults("civil", down="drop")
@@ -190,7 +215,9 @@ def test_the_breaker_opens_fails_fast_and_closes_again(sandbox_reset: RunningSan
                 await registry.call("GetPerson", {"personalNumber": number})
             assert sandbox_reset.stats("civil")["dropped"] == dropped
             sandbox_reset.reset_faults()
-            await asyncio.sleep(0.6)
+            now[0] += 29.9
+            states.append(registry.breaker_state())
+            now[0] += 0.1
             states.append(registry.breaker_state())
             await registry.call("GetPerson", {"personalNumber": number})
             states.append(registry.breaker_state())
@@ -198,4 +225,4 @@ def test_the_breaker_opens_fails_fast_and_closes_again(sandbox_reset: RunningSan
             await registry.aclose()
         return states
 
-    assert asyncio.run(scenario()) == ["open", "half_open", "closed"]
+    assert asyncio.run(scenario()) == ["open", "open", "half_open", "closed"]

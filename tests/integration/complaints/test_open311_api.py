@@ -13,7 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
+from sqlalchemy import select
 
+from contracts.complaint_messages import ComplaintHandoff
+from gateway.store import Store
+from gateway.store.complaints import ComplaintUnitOfWork
+from gateway.store.tables import outbox
 from tests.fixtures.complaints import complaint_form
 
 SERVICE_FIELDS = {
@@ -209,7 +214,7 @@ def test_a_token_leads_to_its_complaint_and_an_unknown_one_is_not_found(
     assert missing.status_code == 404
 
 
-def test_attributes_in_the_attribute_code_form_are_accepted(
+def test_attributes_in_the_attribute_code_form_are_stored_and_handed_on(
     complaints_client: TestClient,
 ) -> None:
     form = complaint_form(service_code="municipal-office-service", **{"attribute[road_part]": None})
@@ -226,6 +231,25 @@ def test_attributes_in_the_attribute_code_form_are_accepted(
         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
     )
     assert response.status_code == 200, response.text
+    token = response.json()[0]["token"]
+    (found,) = complaints_client.get(f"/open311/v2/tokens/{token}.json").json()
+    complaint_id = found["service_request_id"]
+
+    # Stored with the complaint, and handed on to the institution that must answer it, as
+    # the category defines them: a datetime is one value, in UTC.
+    answered = {"office": "cadastre", "visit_date": "2026-11-20T09:30:00+00:00"}
+    store = Store.from_url(complaints_client.database_url, migrate=False)  # type: ignore[attr-defined]
+    try:
+        with ComplaintUnitOfWork(store.engine, read_only=True) as uow:
+            record = uow.complaints.get(complaint_id)
+        with store.engine.connect() as connection:
+            (body_json,) = connection.execute(
+                select(outbox.c.body).where(outbox.c.request_id == complaint_id)
+            ).one()
+    finally:
+        store.close()
+    assert record is not None and dict(record.attributes) == answered
+    assert ComplaintHandoff.model_validate_json(body_json).attributes == answered
 
 
 # GET Service Request(s)

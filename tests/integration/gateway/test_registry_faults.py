@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from structlog.testing import capture_logs
 
 from gateway.app import create_app
 from tests.fixtures.gateway import (
@@ -54,16 +55,30 @@ def test_passing_failures_are_retried_and_the_citizen_never_sees_them(client, sa
 
 
 @pytest.mark.parametrize(
-    "knobs", [{"malformed_rate": 1.0}, {"hostile": "xxe"}, {"hostile": "billion_laughs"}]
+    ("knobs", "reason"),
+    [
+        ({"malformed_rate": 1.0}, "answer is not well-formed XML"),
+        ({"hostile": "xxe"}, "answer carries a DTD or entity declaration; refused"),
+        ({"hostile": "billion_laughs"}, "answer carries a DTD or entity declaration; refused"),
+    ],
 )
-def test_a_broken_or_hostile_answer_is_a_502_that_quotes_nothing(client, sandbox_reset, knobs):
+def test_a_broken_or_hostile_answer_is_a_502_that_quotes_nothing(
+    client, sandbox_reset, knobs, reason
+):
     sandbox_reset.set_faults("civil", **knobs)
 
-    response = birth_certificate(client, sandbox_reset)
+    with capture_logs() as logs:
+        response = birth_certificate(client, sandbox_reset)
 
     assert response.status_code == 502
     problem = response.json()
     assert problem["code"] == "registry.civil.bad_response"
+    # The operator reads why in the registry's log line; the citizen is told nothing of it.
+    calls = [entry for entry in logs if entry["event"] == "registry.call.finished"]
+    assert {(entry["code"], entry["detail"]) for entry in calls} == {
+        ("registry.civil.bad_response", reason)
+    }
+    assert reason not in response.text
     assert "<" not in response.text
     assert "ENTITY" not in response.text
 

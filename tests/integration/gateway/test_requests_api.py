@@ -6,11 +6,20 @@ and each refusal the portal must be able to show (with a stable code and a local
 
 from __future__ import annotations
 
+import hashlib
+import re
 import sqlite3
 
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.fixtures.gateway import OPERATOR_KEY, portal_headers
+from gateway.app import create_app
+from tests.fixtures.gateway import (
+    OPERATOR_KEY,
+    offline_settings,
+    portal_headers,
+    registry_environment,
+)
 
 
 def applicant(person) -> dict[str, str]:
@@ -549,19 +558,50 @@ def test_a_request_without_idempotency_key_is_refused(gateway_client, sandbox):
     assert_refused(response, 400, "idempotency.key_missing")
 
 
-def test_another_clients_request_is_not_visible(gateway_client, sandbox):
+SECOND_PORTAL_KEY = "ekomunat-test-second-portal-key"
+
+
+@pytest.fixture
+def two_portals(sandbox, tmp_path, monkeypatch):
+    """The app with a second client exactly like the portal (same role, every service)."""
+    settings = offline_settings(tmp_path / "gateway.db")
+    digest = hashlib.sha256(SECOND_PORTAL_KEY.encode()).hexdigest()
+    second = f"  second-portal:\n    key_sha256: {digest}\n    roles: [portal]\n    services: all\n"
+    routing = re.sub(
+        r"^clients:\n",
+        "clients:\n" + second,
+        settings.routing_file.read_text(),
+        count=1,
+        flags=re.M,
+    )
+    routing_file = tmp_path / "routing.yaml"
+    routing_file.write_text(routing, encoding="utf-8")
+    for name, value in registry_environment(sandbox).items():
+        monkeypatch.setenv(name, value)
+    with TestClient(create_app(settings.model_copy(update={"routing_file": routing_file}))) as app:
+        yield app
+
+
+def test_another_clients_request_is_not_visible(two_portals, sandbox):
     person = sandbox.seed.alive_parcel_owner()
-    answer = submit(gateway_client, "birth-certificate", person, {"purpose": "other"}).json()
+    second = {**portal_headers(), "Authorization": f"Bearer {SECOND_PORTAL_KEY}"}
+    mine = submit(two_portals, "birth-certificate", person, {"purpose": "other"}).json()
+    theirs = submit(
+        two_portals, "birth-certificate", person, {"purpose": "other"}, headers=second
+    ).json()
 
-    unknown = gateway_client.get(
-        "/v1/requests/00000000-0000-4000-8000-000000000000", headers=portal_headers()
-    )
-    operator = gateway_client.get(
-        answer["status_url"], headers={"Authorization": f"Bearer {OPERATOR_KEY}"}
+    owner = two_portals.get(mine["status_url"], headers=portal_headers())
+    other = two_portals.get(mine["status_url"], headers=second)
+    other_own = two_portals.get(theirs["status_url"], headers=second)
+    operator = two_portals.get(
+        mine["status_url"], headers={"Authorization": f"Bearer {OPERATOR_KEY}"}
     )
 
-    assert_refused(unknown, 404, "request.unknown")
-    assert operator.status_code == 200
+    assert owner.status_code == other_own.status_code == operator.status_code == 200
+    assert owner.json()["request_id"] == mine["request_id"]
+    assert_refused(other, 404, "request.unknown")
+    assert "birth-certificate" not in other.text, "the refusal tells nothing of the request"
+    assert person.personal_number not in other.text
 
 
 # ── idempotency ──────────────────────────────────────────────────────────────────────────

@@ -5,6 +5,13 @@ registries; the relay, the status consumer, the callback sender and a municipal 
 run beside it on the same store and a private RabbitMQ topology, logging through the same
 production chain into their own file. Afterwards both logs are searched for every personal
 number the run used: there must be none, and every hop of the routing log must be there.
+
+The search can fail: each log is sure to be handed a personal number. The portal asks for a
+status at a URL that is a personal number instead of a request id (the access line logs the
+path), and the workers' chain logs one line carrying the citizen's number as a field. With
+``mask_personal_numbers`` out of the chain, both numbers reach the files in clear and this
+test fails (checked by hand; ``tests/unit/gateway/test_configured_log_masking.py`` runs the
+same pairing on every event shape).
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+import structlog
 
 from adapters.amqp.topology import TopologyNames
 from gateway.callbacks import CallbackSender
@@ -167,6 +176,12 @@ def test_an_end_to_end_run_logs_every_hop_and_no_personal_number(
                     portal_headers(),
                 )
                 assert [answered[0], refused[0], unknown[0], complaint[0]] == [200, 422, 422, 202]
+                # A portal bug puts a personal number where the request id belongs.
+                misread = http_json(
+                    "GET", f"{gateway.base}/v1/requests/{stranger}", None, portal_headers()
+                )
+                assert misread[0] == 400 and stranger not in json.dumps(misread[2])
+                structlog.get_logger().info("test.applicant_seen", applicant=stranger)
                 complaint_id = complaint[2]["request_id"]
 
                 def decided() -> bool:

@@ -81,8 +81,13 @@ def test_failure_rate_is_deterministic(sandbox_reset: RunningSandbox) -> None:
 
 def test_a_knob_on_one_registry_leaves_the_others_alone(sandbox_reset: RunningSandbox) -> None:
     sandbox_reset.set_faults("civil", failure_rate=1)
+    civil = _civil(sandbox_reset)
+    assert civil.status_code == 500, "the civil knob took effect"
+    assert fault_detail(civil, CIVIL_NS)[1] == "ServiceUnavailableFault"
+    assert sandbox_reset.stats("civil")["failures"] == 1
     assert _business(sandbox_reset).status_code == 200
     assert _parcel(sandbox_reset).status_code == 200
+    assert sandbox_reset.stats("business")["failures"] == 0
 
 
 def test_down_drop_closes_connections_without_an_answer(sandbox_reset: RunningSandbox) -> None:
