@@ -8,9 +8,13 @@ after everything else has added its fields and before rendering.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import enum
 import logging
 import re
 import sys
+import uuid
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
@@ -64,7 +68,18 @@ def _mask_value(value: Any) -> Any:
         return {key: _mask_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_mask_value(item) for item in value]
-    return value
+    if isinstance(value, _DIGIT_FREE):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _mask_value(dataclasses.asdict(value))
+    # Anything else (an exception, a model, an object with its own __str__) is rendered as its
+    # text, so that what the renderer would have printed is what gets masked.
+    return mask_text(str(value))
+
+
+_DIGIT_FREE = (datetime.date, datetime.time, datetime.timedelta, uuid.UUID, enum.Enum)
+"""Values orjson renders natively that never carry a personal number: kept as they are, so
+that a timestamp stays ISO 8601 in the JSON log."""
 
 
 _PLAIN = frozenset({int, float, bool, type(None)})
