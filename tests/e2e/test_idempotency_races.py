@@ -154,9 +154,11 @@ def test_a_key_whose_answer_died_with_the_gateway_names_the_same_request_after_r
             connection.close()
         for sender in senders:
             sender.join(60)
-        before = store_rows.keys()
 
         gateway.restart()
+        # Read once the new gateway answers: a COMMIT the dead one had sent to PostgreSQL may
+        # still have landed after the kill, and no client has reached the new one yet.
+        before = store_rows.keys()
         again = {
             key: http_json("POST", f"{gateway.base}/v1/requests", body, portal_headers("sq", key))
             for key, body in bodies.items()
