@@ -147,6 +147,7 @@ def _start_workers(gateway: Gateway) -> None:
             settings.amqp_url,
             municipality_codes=codes,
             central_institutions=central,
+            lease_s=settings.relay_lease_s,
             metrics=gateway.metrics,
         )
         workers.append(relay)

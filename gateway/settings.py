@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         "(0: no limit)",
     )
     relay_enabled: bool = Field(True, description="run the outbox relay inside the server")
+    relay_lease_s: float = Field(
+        60.0,
+        gt=0,
+        description="seconds a relay's claim on an outbox row lasts: after a crash, rows it "
+        "claimed but had not confirmed wait this long before any relay sends them",
+    )
     status_consumer_enabled: bool = Field(
         True, description="consume municipal status updates inside the server"
     )

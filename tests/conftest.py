@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.fixtures.broker",
     "tests.fixtures.database",
     "tests.fixtures.gateway",
+    "tests.fixtures.crash",
     "tests.fixtures.complaints",
     "tests.fixtures.open_data",
     "tests.fixtures.participation",
