@@ -26,6 +26,7 @@ from gateway.acts.desk import ActDesk
 from gateway.callbacks import CallbackSender
 from gateway.complaints.channel import build_complaints_channel
 from gateway.complaints.desk import ComplaintDesk
+from gateway.development_credentials import refuse_development_credentials
 from gateway.hearings.channel import build_hearings_channel
 from gateway.hearings.desk import HearingDesk
 from gateway.intake import Intake
@@ -38,7 +39,7 @@ from gateway.relay import Relay
 from gateway.routing.config import RegistryConfig, load_routing_file
 from gateway.routing.engine import RoutingEngine
 from gateway.routing.table import RoutingTable, compile_routing
-from gateway.settings import Settings
+from gateway.settings import Environment, Settings
 from gateway.status import StatusConsumer
 from gateway.store import Store
 
@@ -170,6 +171,8 @@ def _start_workers(gateway: Gateway) -> None:
 def bootstrap(settings: Settings) -> Gateway:
     catalogue = load_catalogue(settings.catalogue_dir)
     table, registries = build_routing(settings, catalogue)
+    if settings.environment is Environment.PRODUCTION:
+        refuse_development_credentials(settings, table.clients)
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True

@@ -36,6 +36,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from gateway.app import create_app
     from gateway.bootstrap import bootstrap
+    from gateway.development_credentials import ProductionRefused
     from gateway.logging import configure_logging
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
@@ -44,7 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         # Checked before the server binds, so a broken file stops the start with its reasons.
         gateway = bootstrap(settings)
-    except ConfigFileError as exc:
+    except (ConfigFileError, ProductionRefused) as exc:
         sys.stderr.write(f"the gateway cannot start:\n{exc}\n")
         return 1
     app = create_app(settings, gateway=gateway)
