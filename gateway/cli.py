@@ -61,6 +61,11 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         server_header=False,
+        # h11, not httptools: only h11 bounds a request's head (``max_incomplete_event_size``).
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
     return 0
 

@@ -81,8 +81,8 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(
         65_536,
         ge=1024,
-        description="largest request head (request line and headers) the server reads; more "
-        "is refused with 400 before the application sees it",
+        description="most bytes of request headers: a head still incomplete past this is "
+        "refused by the server with 400, a complete one with more header bytes with 431",
     )
     max_headers: int = Field(
         100, ge=10, description="most request headers; more is refused with 431"
