@@ -35,6 +35,7 @@ from gateway.open.channel import OpenDataChannel, build_open_data
 from gateway.ops.dead_letters import DeadLetterDesk
 from gateway.ops.instruments import equip
 from gateway.ops.live_log import LiveLog
+from gateway.ops.sign_in import OpsSignIn
 from gateway.relay import Relay
 from gateway.routing.config import RegistryConfig, load_routing_file
 from gateway.routing.engine import RoutingEngine
@@ -77,6 +78,7 @@ class Gateway:
     open_data: OpenDataChannel | None = None
     acts: ActDesk | None = None
     hearings: HearingDesk | None = None
+    ops_sign_in: OpsSignIn | None = None
 
     async def readiness(self) -> list[ReadinessReport]:
         return [await check() for check in self.readiness_checks]
@@ -208,6 +210,13 @@ def bootstrap(settings: Settings) -> Gateway:
         clients_by_key_hash=index_clients(table.clients),
         metrics=metrics,
         hearings=hearings.desk,
+        ops_sign_in=OpsSignIn(
+            store,
+            idle_s=settings.ops_session_idle_s,
+            max_s=settings.ops_session_max_s,
+            max_failures=settings.ops_sign_in_max_failures,
+            window_s=settings.ops_sign_in_window_s,
+        ),
     )
     equip(gateway)
     log.info(
