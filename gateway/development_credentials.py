@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -51,6 +52,8 @@ ALPHABETS = (
     (frozenset(string.ascii_letters + string.digits + "-_+/="), 64),
     (frozenset(string.printable) - frozenset(string.whitespace[1:]), 95),
 )
+ZLIB_FRAME_BYTES = 6
+"""zlib's header and checksum around the compressed data."""
 ENVIRONMENT_NAME = re.compile(r"\$\{([A-Z][A-Z0-9_]*)")
 
 
@@ -67,20 +70,20 @@ class ProductionRefused(ValueError):
 def estimated_entropy_bits(secret: str) -> float:
     """An upper estimate of the randomness in ``secret``, in bits.
 
-    Length times the bits of the smallest alphabet holding every character (hex, base64,
-    printable ASCII, or any Unicode), capped by the variety actually used: a value made of
-    a few characters repeated (``aaaa…``, ``abab…``) is refused however long it is. It
-    cannot tell a random string from a well-formed guessable one, so it screens out the
-    obviously weak, and proves nothing about the rest.
+    The smaller of two bounds: length times the bits of the smallest alphabet holding every
+    character (hex, base64, printable ASCII, or any Unicode), and the size of the value
+    compressed (a value with repeated runs, ``aaaa…`` or ``0123…0123…``, compresses to
+    little; 32 random bytes written in hex or base64 compress to no less than 43). It cannot
+    tell a random string from a well-formed guessable one, so it screens out the obviously
+    weak and proves nothing about the rest.
     """
     if not secret:
         return 0.0
     characters = frozenset(secret)
     size = next((size for alphabet, size in ALPHABETS if characters <= alphabet), 2**16)
-    variety = len(characters)
-    if variety < min(size // 2, len(secret) // 4):
-        size = variety
-    return len(secret) * math.log2(max(size, 1))
+    by_alphabet = len(secret) * math.log2(size)
+    compressed = len(zlib.compress(secret.encode("utf-8"), 9)) - ZLIB_FRAME_BYTES
+    return min(by_alphabet, 8.0 * compressed)
 
 
 def weakness(secret: str) -> str | None:
