@@ -208,7 +208,7 @@ def test_a_session_in_use_still_ends_at_its_absolute_expiry(
     assert used[-1] == 401
 
 
-def test_the_cookie_is_secure_over_https_only_in_development(gateway: Gateway) -> None:
+def test_in_development_the_cookie_is_secure_over_https_and_not_over_http(gateway: Gateway) -> None:
     app = create_app(gateway.settings, gateway=gateway)
     with TestClient(app, base_url="https://testserver") as https:
         over_https = https.post(SESSION, json={"key": OPERATOR_KEY}).headers["set-cookie"]
