@@ -16,6 +16,7 @@ from gateway.api import hearings as hearings_api
 from gateway.api import metrics as metrics_api
 from gateway.api import open311 as open311_api
 from gateway.api.admission import Admission, AdmissionMiddleware
+from gateway.api.header_limits import HeaderLimitMiddleware
 from gateway.api.open_data import install_open_data
 from gateway.api.problems import install_problem_handlers, problem_responses
 from gateway.api.request_context import RequestContextMiddleware
@@ -71,6 +72,11 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     # admission decides, so a refusal can be traced like any other answer.
     app.add_middleware(
         AdmissionMiddleware, admission=admission, refusers={"/open311": open311_api.overloaded}
+    )
+    app.add_middleware(
+        HeaderLimitMiddleware,
+        max_headers=settings.max_headers,
+        max_header_bytes=settings.max_header_bytes,
     )
     app.add_middleware(RequestContextMiddleware)
     # Starlette tries the routes one by one, in this order: the busiest come first (matching

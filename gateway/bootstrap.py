@@ -28,6 +28,7 @@ from gateway.callback_origins import CallbackPolicy
 from gateway.callbacks import CallbackSender
 from gateway.complaints.channel import build_complaints_channel
 from gateway.complaints.desk import ComplaintDesk
+from gateway.development_credentials import refuse_development_credentials
 from gateway.hearings.channel import build_hearings_channel
 from gateway.hearings.desk import HearingDesk
 from gateway.intake import Intake
@@ -36,6 +37,7 @@ from gateway.open.channel import OpenDataChannel, build_open_data
 from gateway.ops.dead_letters import DeadLetterDesk
 from gateway.ops.instruments import equip
 from gateway.ops.live_log import LiveLog
+from gateway.ops.sign_in import OpsSignIn
 from gateway.relay import Relay
 from gateway.routing.config import ClientConfig, RegistryConfig, load_routing_file
 from gateway.routing.engine import RoutingEngine
@@ -79,6 +81,7 @@ class Gateway:
     open_data: OpenDataChannel | None = None
     acts: ActDesk | None = None
     hearings: HearingDesk | None = None
+    ops_sign_in: OpsSignIn | None = None
 
     async def readiness(self) -> list[ReadinessReport]:
         return [await check() for check in self.readiness_checks]
@@ -191,6 +194,8 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     """Build one gateway from settings; ``clock`` is the hearings' time (a test moves it)."""
     catalogue = load_catalogue(settings.catalogue_dir)
     table, registries = build_routing(settings, catalogue)
+    if settings.environment is Environment.PRODUCTION:
+        refuse_development_credentials(settings, table.clients)
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
@@ -226,6 +231,13 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
         clients_by_key_hash=index_clients(table.clients),
         metrics=metrics,
         hearings=hearings.desk,
+        ops_sign_in=OpsSignIn(
+            store,
+            idle_s=settings.ops_session_idle_s,
+            max_s=settings.ops_session_max_s,
+            max_failures=settings.ops_sign_in_max_failures,
+            window_s=settings.ops_sign_in_window_s,
+        ),
     )
     equip(gateway)
     log.info(

@@ -36,6 +36,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from gateway.app import create_app
     from gateway.bootstrap import bootstrap
+    from gateway.development_credentials import ProductionRefused
     from gateway.logging import configure_logging
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
@@ -44,7 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         # Checked before the server binds, so a broken file stops the start with its reasons.
         gateway = bootstrap(settings)
-    except ConfigFileError as exc:
+    except (ConfigFileError, ProductionRefused) as exc:
         sys.stderr.write(f"the gateway cannot start:\n{exc}\n")
         return 1
     app = create_app(settings, gateway=gateway)
@@ -60,6 +61,11 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         server_header=False,
+        # h11, not httptools: only h11 bounds a request's head (``max_incomplete_event_size``).
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
     return 0
 

@@ -3,6 +3,9 @@
 Everything has a default that runs on a developer's machine with no set-up (SQLite in
 ``var/``, RabbitMQ on localhost, the files of this repository). Production overrides them
 through the environment; ``routing.yaml`` holds what operators change per registry and route.
+A production gateway refuses to start on a development credential or a weak secret
+(``gateway/development_credentials.py``, checked by bootstrap together with routing.yaml's
+client keys, so that one message names every offending setting).
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_CALLBACK_SECRET = "development-callback-secret"
 
 
 class Environment(StrEnum):
@@ -77,15 +81,35 @@ class Settings(BaseSettings):
         "(runs only when status_consumer_enabled is on too)",
     )
     callback_secret: SecretStr = Field(
-        SecretStr("development-callback-secret"),
-        description="HMAC key that signs status callbacks to the portal",
+        SecretStr(DEVELOPMENT_CALLBACK_SECRET),
+        description="HMAC key that signs status callbacks to the portal (32 random bytes or more)",
     )
-
-    @model_validator(mode="after")
-    def _refuse_development_secrets_in_production(self) -> Settings:
-        if (
-            self.environment is Environment.PRODUCTION
-            and self.callback_secret.get_secret_value() == "development-callback-secret"
-        ):
-            raise ValueError("GATEWAY_CALLBACK_SECRET must be set in production")
-        return self
+    max_header_bytes: int = Field(
+        65_536,
+        ge=1024,
+        description="most bytes of request headers: a head still incomplete past this is "
+        "refused by the server with 400, a complete one with more header bytes with 431",
+    )
+    max_headers: int = Field(
+        100, ge=10, description="most request headers; more is refused with 431"
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="comma-separated addresses of reverse proxies whose X-Forwarded-Proto and "
+        "X-Forwarded-For are believed (empty: none)",
+    )
+    ops_session_idle_s: int = Field(
+        1800, ge=1, description="an operator's dashboard session ends after this long unused"
+    )
+    ops_session_max_s: int = Field(
+        28_800, ge=1, description="an operator's dashboard session ends this long after sign-in"
+    )
+    ops_sign_in_max_failures: int = Field(
+        10,
+        ge=1,
+        description="failed operator sign-ins, per client address and per key prefix, before "
+        "sign-in is refused with 429",
+    )
+    ops_sign_in_window_s: int = Field(
+        300, ge=1, description="how far back failed operator sign-ins are counted"
+    )

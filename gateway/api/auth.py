@@ -1,7 +1,9 @@
 """Who is calling: ``Authorization: Bearer <API key>``, checked against the clients' key hashes.
 
 Access rights are per client and service: the portal may submit the services it is granted;
-operators reach the operations API. Every refusal is logged, without the key.
+operators reach the operations API. Every refusal is logged, with the client's address
+(the connection's, or the forwarded one from a proxy in ``GATEWAY_TRUSTED_PROXIES``), without
+the key.
 """
 
 from __future__ import annotations
@@ -18,13 +20,23 @@ from gateway.api.problems import Problem
 log = structlog.get_logger()
 
 
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it (uvicorn applies trusted proxies' headers)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 async def authenticate(request: Request, gateway: GatewayDep) -> Client:
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     client = None
     if scheme.lower() == "bearer" and key.strip():
         client = gateway.clients_by_key_hash.get(hash_key(key.strip()))
     if client is None:
-        log.warning("auth.refused", reason="unauthenticated", path=request.url.path)
+        log.warning(
+            "auth.refused",
+            reason="unauthenticated",
+            path=request.url.path,
+            client_address=client_address(request),
+        )
         raise Problem("auth.unauthenticated", headers={"WWW-Authenticate": "Bearer"})
     structlog.contextvars.bind_contextvars(client=client.name)
     return client

@@ -6,12 +6,17 @@ is protected by default). An operator authenticates like any client, with
 ``POST /v1/ops/session`` sets after checking the same key.
 
 Why a cookie for the dashboard: the live log is a server-sent-events stream, and the
-browser's ``EventSource`` cannot send an ``Authorization`` header. The cookie holds the key
-itself (no server-side session to share between gateway instances), ``HttpOnly`` so page
-scripts cannot read it, ``SameSite=Strict`` so no other site's page can send it, ``Secure``
-in production, and it ends with the browser session. Changes made with the cookie (replay,
-reset) must also carry ``X-Requested-By: ekomunat-ops``, a header a cross-site form cannot
-send, as a second line against request forgery.
+browser's ``EventSource`` cannot send an ``Authorization`` header. The cookie holds a random
+session id, never the key: the session lives in the store (``gateway/ops/sign_in.py``), so
+every instance knows it, it ends after ``GATEWAY_OPS_SESSION_IDLE_S`` unused and
+``GATEWAY_OPS_SESSION_MAX_S`` after sign-in, and signing out ends it on the server. The
+cookie is ``HttpOnly`` so page scripts cannot read it, ``SameSite=Strict`` so no other site's
+page can send it, and ``Secure`` whenever the request came over https (as the server saw it:
+a proxy's ``X-Forwarded-Proto`` counts only from ``GATEWAY_TRUSTED_PROXIES``) and always in
+production. Sign-in is throttled per client address and per key prefix (429
+``auth.throttled`` with ``Retry-After``). Changes made with the cookie (replay, reset) must
+also carry ``X-Requested-By: ekomunat-ops``, a header a cross-site form cannot send, as a
+second line against request forgery.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from pydantic import BaseModel, Field
 
 from contracts.messages import RequestStatus
 from gateway.access import Client, hash_key
-from gateway.api.auth import require_role
+from gateway.api.auth import client_address, require_role
 from gateway.api.deps import GatewayDep
 from gateway.api.problems import Problem, problem_responses
 from gateway.bootstrap import Gateway
@@ -40,11 +45,13 @@ from gateway.ops import overview
 from gateway.ops.dead_letters import DeadLetterDesk, DeadLettersUnavailable
 from gateway.ops.live_log import concerns_request, is_routing_event
 from gateway.ops.queries import deliveries_of, outbox_backlog
+from gateway.ops.sign_in import OpsSignIn
 from gateway.settings import Environment
 
 log = structlog.get_logger()
 
 SESSION_COOKIE = "ekomunat_ops"
+SESSION_PATH = "/v1/ops/session"
 CSRF_HEADER = "x-requested-by"
 CSRF_VALUE = "ekomunat-ops"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -66,10 +73,17 @@ async def operator(request: Request, gateway: GatewayDep) -> Client:
     key = _bearer(request)
     by_cookie = not key
     if by_cookie:
-        key = request.cookies.get(SESSION_COOKIE, "")
-    client = gateway.clients_by_key_hash.get(hash_key(key)) if key else None
+        session_id = request.cookies.get(SESSION_COOKIE, "")
+        client = await _session_client(gateway, session_id) if session_id else None
+    else:
+        client = gateway.clients_by_key_hash.get(hash_key(key))
     if client is None:
-        log.warning("auth.refused", reason="unauthenticated", path=request.url.path)
+        log.warning(
+            "auth.refused",
+            reason="unauthenticated",
+            path=request.url.path,
+            client_address=client_address(request),
+        )
         raise Problem("auth.unauthenticated", headers={"WWW-Authenticate": "Bearer"})
     structlog.contextvars.bind_contextvars(client=client.name)
     require_role(client, "operator")
@@ -83,9 +97,23 @@ async def operator(request: Request, gateway: GatewayDep) -> Client:
     return client
 
 
+def _sign_in(gateway: Gateway) -> OpsSignIn:
+    if gateway.ops_sign_in is None:  # bootstrap always builds one; kept as a clear failure
+        raise Problem("resource.not_found", detail="this gateway has no dashboard sign-in")
+    return gateway.ops_sign_in
+
+
+async def _session_client(gateway: Gateway, session_id: str) -> Client | None:
+    name = await asyncio.to_thread(_sign_in(gateway).client_of, session_id)
+    if name is None:
+        return None
+    # The session names its client; routing.yaml may have dropped it since.
+    return next((c for c in gateway.clients_by_key_hash.values() if c.name == name), None)
+
+
 Operator = Annotated[Client, Depends(operator)]
 
-session_router = APIRouter(prefix="/v1/ops/session", tags=["operations"])
+session_router = APIRouter(prefix=SESSION_PATH, tags=["operations"])
 router = APIRouter(
     prefix="/v1/ops",
     tags=["operations"],
@@ -102,32 +130,48 @@ class SessionView(BaseModel):
     operator: str
 
 
-@session_router.post("", response_model=SessionView, responses=problem_responses(401, 403))
-def open_session(body: SessionIn, response: Response, gateway: GatewayDep) -> SessionView:
-    """Check an operator key and keep it in an HttpOnly session cookie for the dashboard."""
-    client = gateway.clients_by_key_hash.get(hash_key(body.key.strip()))
-    if client is None:
-        log.warning("auth.refused", reason="unauthenticated", path="/v1/ops/session")
-        raise Problem("auth.unauthenticated")
-    require_role(client, "operator")
+@session_router.post("", response_model=SessionView, responses=problem_responses(401, 403, 429))
+def open_session(
+    body: SessionIn, request: Request, response: Response, gateway: GatewayDep
+) -> SessionView:
+    """Check an operator key (throttled) and open a server-side session in an HttpOnly cookie."""
+    sign_in = _sign_in(gateway)
+    address = client_address(request)
+    key = body.key.strip()
+    wait_s = sign_in.retry_after_s(address, key)
+    if wait_s is not None:
+        log.warning("auth.throttled", path=SESSION_PATH, client_address=address, retry_s=wait_s)
+        raise Problem("auth.throttled", headers={"Retry-After": str(wait_s)})
+    client = gateway.clients_by_key_hash.get(hash_key(key))
+    if client is None or not client.has_role("operator"):
+        sign_in.failed(address, key)
+        reason = "unauthenticated" if client is None else "role"
+        log.warning("auth.refused", reason=reason, path=SESSION_PATH, client_address=address)
+        raise Problem("auth.unauthenticated" if client is None else "auth.forbidden")
     response.set_cookie(
         SESSION_COOKIE,
-        body.key.strip(),
-        httponly=True,
-        samesite="strict",
-        secure=gateway.settings.environment is Environment.PRODUCTION,
-        path="/",
+        sign_in.open(client.name),
+        max_age=int(sign_in.max_s),
+        **_cookie_attributes(request, gateway),
     )
-    log.info("ops.session.opened", client=client.name)
+    log.info("ops.session.opened", client=client.name, client_address=address)
     return SessionView(operator=client.name)
 
 
 @session_router.delete("", status_code=204)
-def close_session(response: Response) -> Response:
-    """Forget the session cookie."""
-    response.delete_cookie(SESSION_COOKIE, path="/")
+def close_session(request: Request, response: Response, gateway: GatewayDep) -> Response:
+    """End the session on the server (on every instance) and drop its cookie."""
+    session_id = request.cookies.get(SESSION_COOKIE, "")
+    if session_id:
+        _sign_in(gateway).close(session_id)
+    response.delete_cookie(SESSION_COOKIE, **_cookie_attributes(request, gateway))
     response.status_code = 204
     return response
+
+
+def _cookie_attributes(request: Request, gateway: Gateway) -> dict[str, Any]:
+    secure = request.url.scheme == "https" or gateway.settings.environment is Environment.PRODUCTION
+    return {"httponly": True, "samesite": "strict", "secure": secure, "path": "/"}
 
 
 @router.get("/whoami", response_model=SessionView)

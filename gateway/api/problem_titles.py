@@ -225,6 +225,18 @@ PROBLEMS: dict[str, ProblemKind] = {
         "Izveštaj o ovoj javnoj raspravi je već objavljen",
         "The report of this public hearing has already been published",
     ),
+    "request.headers.too_large": ProblemKind(
+        431,
+        "Kokat e kërkesës janë shumë të mëdha ose shumë të shumta",
+        "Zaglavlja zahteva su prevelika ili ih je previše",
+        "The request headers are too large or too many",
+    ),
+    "auth.throttled": ProblemKind(
+        429,
+        "Shumë përpjekje të dështuara për hyrje; provoni përsëri më vonë",
+        "Previše neuspelih pokušaja prijave; pokušajte ponovo kasnije",
+        "Too many failed sign-in attempts; please try again later",
+    ),
     "gateway.overloaded": ProblemKind(
         503,
         "Porta ka shumë kërkesa tani; provoni përsëri pas pak",

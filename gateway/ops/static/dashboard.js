@@ -68,12 +68,19 @@ async function signIn(event) {
   });
   $("login-key").value = "";
   if (!response.ok) {
-    $("login-error").textContent =
-      response.status === 403 ? "This key is not an operator's." : "The key was not accepted.";
+    $("login-error").textContent = signInRefusal(response);
     return;
   }
   const who = await response.json();
   start(who.operator);
+}
+
+function signInRefusal(response) {
+  if (response.status === 429) {
+    const wait = response.headers.get("Retry-After") || "a few";
+    return `Too many failed sign-ins: try again in ${wait} seconds.`;
+  }
+  return response.status === 403 ? "This key is not an operator's." : "The key was not accepted.";
 }
 
 async function signOut() {
