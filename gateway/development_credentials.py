@@ -25,8 +25,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
+from pydantic_settings import BaseSettings
 
 from gateway.access import hash_key
+from gateway.open.settings import OpenDataSettings
 from gateway.routing.config import ClientConfig, load_routing_file
 from gateway.settings import Settings
 
@@ -97,13 +99,14 @@ def weakness(secret: str) -> str | None:
     return None
 
 
-def _secret_settings(settings: Settings) -> list[str]:
+def _secret_settings(settings: BaseSettings) -> list[str]:
     refusals = []
+    prefix = settings.model_config.get("env_prefix", "")
     for name, field in type(settings).model_fields.items():
         value = getattr(settings, name)
         if not isinstance(value, SecretStr):
             continue
-        variable = f"GATEWAY_{name.upper()}"
+        variable = f"{prefix}{name.upper()}"
         default = field.default
         if isinstance(default, SecretStr) and value == default:
             refusals.append(f"{variable}: the development value")
@@ -149,6 +152,8 @@ def refusals(settings: Settings, clients: Mapping[str, ClientConfig]) -> list[st
     """Every setting a production gateway must not start with, each named with its reason."""
     return [
         *_secret_settings(settings),
+        # The open-data feeds read their own GATEWAY_OPEN_* settings from the same environment.
+        *_secret_settings(OpenDataSettings()),
         *_broker_credentials(settings.amqp_url),
         *_client_keys(clients, settings.routing_file),
     ]

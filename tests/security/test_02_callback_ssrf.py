@@ -98,7 +98,8 @@ def production_gateway(sandbox, tmp_path_factory) -> Iterator[GatewayProcess]:  
         {
             "GATEWAY_ENVIRONMENT": "production",
             "GATEWAY_CALLBACK_SECRET": secrets.token_urlsafe(32),
-            "GATEWAY_AMQP_URL": f"amqp://gateway:{secrets.token_urlsafe(16)}@127.0.0.1:5672/",
+            "GATEWAY_OPEN_CURSOR_SECRET": secrets.token_urlsafe(32),
+            "GATEWAY_AMQP_URL": f"amqp://gateway:{secrets.token_urlsafe(32)}@127.0.0.1:5672/",
             "GATEWAY_PORTAL_KEY_SHA256": _sha256(PRODUCTION_PORTAL_KEY),
             **others,
         },

@@ -58,7 +58,12 @@ def test_production_with_the_readme_credentials_refuses_to_start_naming_each_set
     )
 
     assert started.returncode != 0
-    for variable in (*KEY_VARIABLES, "GATEWAY_CALLBACK_SECRET", "GATEWAY_AMQP_URL"):
+    for variable in (
+        *KEY_VARIABLES,
+        "GATEWAY_CALLBACK_SECRET",
+        "GATEWAY_OPEN_CURSOR_SECRET",
+        "GATEWAY_AMQP_URL",
+    ):
         assert variable in started.stderr, started.stderr
     assert "Traceback" not in started.stderr
 
@@ -88,6 +93,7 @@ def test_production_with_its_own_credentials_starts_and_refuses_the_readme_opera
     for variable, key in keys.items():
         env[variable] = hashlib.sha256(key.encode()).hexdigest()
     env["GATEWAY_CALLBACK_SECRET"] = secrets.token_urlsafe(32)
+    env["GATEWAY_OPEN_CURSOR_SECRET"] = secrets.token_urlsafe(32)
     # The broker is never contacted (workers off); its credentials are checked all the same.
     env["GATEWAY_AMQP_URL"] = (
         f"amqp://ekomunat-gateway:{secrets.token_urlsafe(32)}@127.0.0.1:5672/%2F"
