@@ -73,6 +73,10 @@ class Delivery:
     content_type: str | None = None
     headers: Mapping[str, Any] = field(default_factory=dict)
 
+    def routed_under(self, prefix: str) -> bool:
+        """Whether the routing key lies under ``prefix`` (``19`` takes ``19.approved``)."""
+        return self.routing_key.startswith(f"{prefix}.")
+
 
 Handler = Callable[[Delivery], Outcome]
 

@@ -12,34 +12,25 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-import pika
-from pika.adapters.blocking_connection import BlockingChannel
-
 from adapters.amqp.topology import TopologyNames
 from contracts.messages import DecidedBy, IssuedDocument, Note, StatusUpdate
 from gateway.status import StatusConsumer
+from tests.fixtures.broker_users import BrokerUsers
 from tests.fixtures.gateway import portal_headers
+from tests.fixtures.open_data import permit_application
 from tests.integration.relay.probes import running, wait_until
 
 PERMIT_NUMBER = "LN-2026-00417"
 CONDITIONS = "Distanca nga kufiri i parcelës së paku 3 m; lartësia deri në 9 m."
 
 
-def _applicant_and_parcel(sandbox):  # type: ignore[no-untyped-def]
-    for index in range(200):
-        person = sandbox.seed.alive_parcel_owner(index)
-        for parcel, _ in sandbox.seed.possessions[person.personal_number]:
-            if not any(e.kind == "dispute" for e in parcel.encumbrances):
-                return person, parcel
-    raise LookupError("no undisputed parcel in the seed")
-
-
-def _publish(channel: BlockingChannel, names: TopologyNames, update: StatusUpdate) -> None:
-    channel.basic_publish(
+def _publish(users: BrokerUsers, names: TopologyNames, update: StatusUpdate) -> None:
+    """As the municipality's own broker user, the way its back-office does."""
+    users.municipality(update.municipality).publish(
         names.status_exchange,
-        f"{update.municipality}.{update.status}",
+        update.routing_key,
         update.model_dump_json().encode(),
-        pika.BasicProperties(content_type="application/json", message_id=str(update.update_id)),
+        message_id=str(update.update_id),
     )
 
 
@@ -60,34 +51,13 @@ def _decision(request_id: str, municipality: str, status: str) -> StatusUpdate:
 
 
 def test_a_permit_approved_through_the_hand_off_appears_in_the_register(
-    open_client, sandbox, amqp_url, topology_names, amqp_channel
+    open_client, sandbox, amqp_url, topology_names, broker_users
 ):
-    person, parcel = _applicant_and_parcel(sandbox)
+    person, parcel, application = permit_application(sandbox)
     municipality = parcel.municipality_code
     register = {"municipality": municipality, "category": "I"}
     etag_before = open_client.get("/v1/open/permits", params=register).headers["etag"]
-    submitted = open_client.post(
-        "/v1/requests",
-        headers=portal_headers(),
-        json={
-            "service": "construction-permit-category-i",
-            "municipality": municipality,
-            "language": "sq",
-            "applicant": {
-                "personal_number": person.personal_number,
-                "first_name": person.first_name,
-                "last_name": person.last_name,
-            },
-            "form": {
-                "cadastral_zone": parcel.cadastral_zone,
-                "parcel_number": parcel.parcel_number,
-                "construction_conditions_number": "KN-2026-0099",
-                "building_use": "residential",
-                "area_m2": 180,
-                "attachments": [{"name": "Projekti", "url": "https://example.org/projekti.pdf"}],
-            },
-        },
-    )
+    submitted = open_client.post("/v1/requests", headers=portal_headers(), json=application)
     assert submitted.status_code == 202, submitted.text
     request_id = submitted.json()["request_id"]
     consumer = StatusConsumer(
@@ -99,8 +69,8 @@ def test_a_permit_approved_through_the_hand_off_appears_in_the_register(
 
     with running(consumer):
         wait_until(lambda: consumer.health()["broker"] == "connected", what="consumer connected")
-        _publish(amqp_channel, topology_names, _decision(request_id, municipality, "in_review"))
-        _publish(amqp_channel, topology_names, _decision(request_id, municipality, "approved"))
+        _publish(broker_users, topology_names, _decision(request_id, municipality, "in_review"))
+        _publish(broker_users, topology_names, _decision(request_id, municipality, "approved"))
 
         def listed():  # type: ignore[no-untyped-def]
             rows = open_client.get(
