@@ -117,7 +117,7 @@ class StatusConsumer(ConsumerWorker):
 
     def handle(self, delivery: Delivery) -> Outcome:
         """Check one status update and record it; the verdict tells the consumer what to do."""
-        sender = self._names.municipality_of_user(delivery.user_id)
+        sender = self._names.municipality_of_user(delivery.sender)
         if sender is None:
             return self._reject(
                 delivery, "status.sender_unverified: user_id names no municipality's broker user"

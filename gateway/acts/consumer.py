@@ -78,7 +78,7 @@ class ActReviewConsumer(ConsumerWorker):
 
     def handle(self, delivery: Delivery) -> Outcome:
         """Check one decision and record it; the verdict tells the consumer what to do."""
-        user = delivery.user_id
+        user = delivery.sender
         if user != self._acts.ministry_user:
             if self._acts.is_party_user(user):
                 return self._reject(delivery, f"act.review.sender_not_ministry: {user}")

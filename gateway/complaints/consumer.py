@@ -86,7 +86,7 @@ class ComplaintStatusConsumer(ConsumerWorker):
 
     def handle(self, delivery: Delivery) -> Outcome:
         """Check one status update and record it; the verdict tells the consumer what to do."""
-        speaker = self._complaint_names.routing_prefix_of_user(delivery.user_id)
+        speaker = self._complaint_names.routing_prefix_of_user(delivery.sender)
         if speaker is None:
             return self._reject(
                 delivery,

@@ -27,6 +27,7 @@ from gateway.settings import Settings
 from gateway.status import StatusConsumer
 from gateway.store import Store
 from sandbox.backoffice import BackOffice
+from tests.fixtures.broker_users import BrokerUsers
 from tests.fixtures.gateway import GatewayProcess, http_json, portal_headers, registry_environment
 from tests.integration.ops.requests import body
 from tests.integration.relay.probes import running, wait_until
@@ -83,6 +84,7 @@ def test_an_end_to_end_run_logs_every_hop_and_no_personal_number(
     sandbox,  # type: ignore[no-untyped-def]
     amqp_url: str,
     topology_names: TopologyNames,
+    broker_users: BrokerUsers,
     tmp_path: Path,
 ) -> None:
     seed = sandbox.seed
@@ -115,7 +117,7 @@ def test_an_end_to_end_run_logs_every_hop_and_no_personal_number(
                 CallbackSender(store, b"secret", base_delay_s=0.1, idle_poll_s=0.05),
                 BackOffice(
                     "19",
-                    amqp_url,
+                    broker_users.municipality("19").url,
                     tmp_path / "office.db",
                     prefix=topology_names.prefix,
                     decision_delay_s=0.2,
