@@ -137,12 +137,13 @@ def _topology(args: argparse.Namespace) -> int:
     import pika
 
     from adapters.amqp.topology import (
+        TopologyNames,
         apply_commands,
         declare_items,
         describe_items,
         full_declarations,
         ministry_user_commands,
-        municipality_user_commands,
+        municipal_party_commands,
     )
     from contracts.catalogue import load_catalogue
     from contracts.complaints.catalogue import load_complaint_catalogue
@@ -165,15 +166,18 @@ def _topology(args: argparse.Namespace) -> int:
             f"{len(central)} central institutions and the ministry's review of acts\n"
         )
         return 0
-    password = os.environ.get("GATEWAY_MUNICIPALITY_PASSWORD")
+    password = os.environ.get("GATEWAY_MUNICIPALITY_PASSWORD") or "<password>"
+    # The users' rights belong in the vhost the gateway itself uses, not in the broker's "/".
+    names = TopologyNames(args.prefix)
+    vhost = pika.URLParameters(settings.amqp_url).virtual_host
     if args.action == "ministry-user":
-        commands = ministry_user_commands(password or "<password>")
+        commands = ministry_user_commands(password, names=names, vhost=vhost)
         who = "the ministry (legality review of acts)"
     else:
-        commands = municipality_user_commands(args.municipality, password or "<password>")
+        commands = municipal_party_commands(args.municipality, password, names=names, vhost=vhost)
         who = f"municipality {args.municipality}"
     if args.apply:
-        if not password:
+        if password == "<password>":
             sys.stderr.write("set GATEWAY_MUNICIPALITY_PASSWORD to apply\n")
             return 1
         apply_commands(commands)
@@ -256,15 +260,19 @@ def build_parser() -> argparse.ArgumentParser:
         "user", help="rabbitmqctl commands for one municipality's own broker user"
     )
     users.add_argument("municipality", help="KAS code, 01-38")
-    users.add_argument(
-        "--apply", action="store_true", help="run them (password: GATEWAY_MUNICIPALITY_PASSWORD)"
-    )
     ministry = topology_commands.add_parser(
         "ministry-user", help="rabbitmqctl commands for the reviewing ministry's broker user"
     )
-    ministry.add_argument(
-        "--apply", action="store_true", help="run them (password: GATEWAY_MUNICIPALITY_PASSWORD)"
-    )
+    for user_command in (users, ministry):
+        user_command.add_argument(
+            "--apply",
+            action="store_true",
+            help="run them, idempotently (password: GATEWAY_MUNICIPALITY_PASSWORD), in the "
+            "vhost of GATEWAY_AMQP_URL",
+        )
+        user_command.add_argument(
+            "--prefix", default="", help="name prefix of a private topology (staging, tests)"
+        )
     topology.set_defaults(handler=_topology)
 
     relay = commands.add_parser(

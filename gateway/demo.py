@@ -112,6 +112,38 @@ def _wait_ready(base: str, process: Process, timeout_s: float = 90) -> None:
     raise RuntimeError(f"the gateway did not answer in time; see {process.log_path}")
 
 
+def party_urls(amqp_url: str) -> dict[str, str]:
+    """Create (idempotently) the back-offices' and the ministry's own broker users in the
+    gateway's vhost, with a fresh password: the gateway believes only a sender the broker
+    checked, so each sandbox party logs in as itself. Its AMQP URL by party."""
+    import secrets
+    from urllib.parse import quote
+
+    import pika
+
+    from adapters.amqp.topology import (
+        ActReviewNames,
+        TopologyNames,
+        apply_commands,
+        ministry_user_commands,
+        municipal_party_commands,
+    )
+
+    parts, password = urlsplit(amqp_url), secrets.token_hex(16)
+    vhost = pika.URLParameters(amqp_url).virtual_host
+    names = TopologyNames()
+    users = {code: names.municipality_user(code) for code in DEMO_MUNICIPALITIES}
+    users["ministry"] = ActReviewNames(names).ministry_user
+    for code in DEMO_MUNICIPALITIES:
+        apply_commands(municipal_party_commands(code, password, vhost=vhost))
+    apply_commands(ministry_user_commands(password, vhost=vhost))
+    host = f"{parts.hostname or '127.0.0.1'}:{parts.port or 5672}"
+    return {
+        party: f"amqp://{quote(user, safe='')}:{password}@{host}{parts.path or '/%2F'}"
+        for party, user in users.items()
+    }
+
+
 def run_demo(*, keep_running: bool, wait_s: float) -> int:
     settings = Settings()
     say = sys.stdout.write
@@ -150,6 +182,12 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
         say(f"gateway\n  API       {base}/v1/catalogue/services\n  docs      {base}/docs\n")
 
         if broker_up:
+            try:
+                urls = party_urls(settings.amqp_url)
+            except (OSError, subprocess.CalledProcessError):
+                say("rabbitmqctl could not create the parties' broker users: their answers ")
+                say("are dead-lettered (the gateway believes only a sender the broker checked)\n")
+                urls = {}
             for code in DEMO_MUNICIPALITIES:
                 office = Process(
                     f"backoffice-{code}",
@@ -160,7 +198,7 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
                         "--municipality",
                         code,
                         "--amqp-url",
-                        settings.amqp_url,
+                        urls.get(code, settings.amqp_url),
                         "--decision-delay",
                         "1",
                         "--database",
@@ -177,7 +215,7 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
                     "-m",
                     "sandbox.ministry",
                     "--amqp-url",
-                    settings.amqp_url,
+                    urls.get("ministry", settings.amqp_url),
                     "--decision-delay",
                     "1",
                     "--database",

@@ -2,11 +2,14 @@
 
 Each message on ``gateway.status`` must pass, in order:
 
-1. the contract: a valid ``StatusUpdate`` v1 (``contracts/messages.py``);
-2. the sender: when the broker vouches for the publisher (AMQP ``user_id`` of a
-   municipality's own broker user), that municipality must be the one named in the update;
-3. the request exists, and belongs to the municipality that sends the update;
-4. the move is legal (``LEGAL_TRANSITIONS``).
+1. the sender: the AMQP ``user_id`` names a municipality's own broker user. RabbitMQ refuses a
+   publish whose ``user_id`` is not the connection's user, so this is the one fact about the
+   sender nobody can forge; an update without it is refused, whoever sent it;
+2. the contract: a valid ``StatusUpdate`` v1 (``contracts/messages.py``);
+3. the sender, the update and the routing key agree: the update names the sender's
+   municipality, and the routing key starts with its code;
+4. the request exists, and belongs to the sender's municipality;
+5. the move is legal (``LEGAL_TRANSITIONS``).
 
 A redelivered update (same ``update_id``) or one repeating the current status changes
 nothing and is acked. Anything failing a check is dead-lettered with the reason in the
@@ -68,7 +71,6 @@ class StatusConsumer(ConsumerWorker):
         *,
         names: TopologyNames | None = None,
         prefetch: int = 50,
-        require_verified_sender: bool = False,
         municipality_codes: Sequence[str] | None = None,
         queue_type: QueueType = "quorum",
         retry_delay_s: float = 2.0,
@@ -78,7 +80,6 @@ class StatusConsumer(ConsumerWorker):
         self._metrics = metrics
         self._store = store
         self._names = names or TopologyNames()
-        self._require_verified_sender = require_verified_sender
         declare_topology = (
             declarer(municipality_codes, names=self._names, queue_type=queue_type)
             if municipality_codes is not None
@@ -116,18 +117,24 @@ class StatusConsumer(ConsumerWorker):
 
     def handle(self, delivery: Delivery) -> Outcome:
         """Check one status update and record it; the verdict tells the consumer what to do."""
+        sender = self._names.municipality_of_user(delivery.sender)
+        if sender is None:
+            return self._reject(
+                delivery, "status.sender_unverified: user_id names no municipality's broker user"
+            )
         try:
             update = StatusUpdate.model_validate_json(delivery.body)
         except ValidationError as exc:
             return self._reject(delivery, f"status.invalid_message: {validation_summary(exc)}")
-
-        verified = self._names.municipality_of_user(delivery.user_id)
-        if verified is not None and verified != update.municipality:
+        if update.municipality != sender:
             return self._reject(
-                delivery, f"status.sender_mismatch: user of {verified} speaks for another"
+                delivery,
+                f"status.sender_mismatch: the user of {sender} speaks for {update.municipality}",
             )
-        if verified is None and self._require_verified_sender:
-            return self._reject(delivery, "status.sender_unverified: no municipal broker user")
+        if not delivery.routed_under(sender):
+            return self._reject(
+                delivery, f"status.routing_key_mismatch: the user of {sender} routes elsewhere"
+            )
 
         request_id = str(update.request_id)
         update_id = str(update.update_id)

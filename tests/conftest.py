@@ -3,6 +3,7 @@
 pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.broker",
+    "tests.fixtures.broker_users",
     "tests.fixtures.database",
     "tests.fixtures.gateway",
     "tests.fixtures.crash",

@@ -12,6 +12,12 @@ The handler sees a plain ``Delivery`` and answers with an ``Outcome``:
 
 A handler that raises counts as ``RETRY``; nothing a message contains can stop the consumer.
 The consumer's connection belongs to the thread that calls ``run``.
+
+``Delivery.sender`` is who published the message, as the broker checked it: the AMQP
+``user_id``, which RabbitMQ refuses unless it is the publishing connection's own user. A dead
+letter keeps that sender in ``x-ekomunat-sender``, and a message the gateway's own broker user
+publishes (an operator's replay of a dead letter) speaks for the sender that header names;
+from any other publisher the header counts for nothing.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from pika.spec import Basic, BasicProperties
 log = structlog.get_logger()
 
 REASON_HEADER = "x-ekomunat-reason"
+SENDER_HEADER = "x-ekomunat-sender"
 
 
 class Verdict(Enum):
@@ -69,9 +76,14 @@ class Delivery:
     message_id: str | None = None
     correlation_id: str | None = None
     user_id: str | None = None
+    sender: str | None = None
     app_id: str | None = None
     content_type: str | None = None
     headers: Mapping[str, Any] = field(default_factory=dict)
+
+    def routed_under(self, prefix: str) -> bool:
+        """Whether the routing key lies under ``prefix`` (``19`` takes ``19.approved``)."""
+        return self.routing_key.startswith(f"{prefix}.")
 
 
 Handler = Callable[[Delivery], Outcome]
@@ -118,6 +130,7 @@ class QueueConsumer:
         self._poll_s = poll_s
         self._declare = declare
         self._name = name
+        self._own_user = getattr(parameters.credentials, "username", None)
         self._stop = threading.Event()
         self._connected = False
         self._thread: threading.Thread | None = None
@@ -208,6 +221,7 @@ class QueueConsumer:
             message_id=properties.message_id,
             correlation_id=properties.correlation_id,
             user_id=properties.user_id,
+            sender=self._sender(properties),
             app_id=properties.app_id,
             content_type=properties.content_type,
             headers=dict(properties.headers or {}),
@@ -232,6 +246,13 @@ class QueueConsumer:
                 self._retry_delay_s, lambda: channel.basic_nack(tag, requeue=True)
             )
 
+    def _sender(self, properties: BasicProperties) -> str | None:
+        """The broker-checked publisher; for the gateway's own republishing, the one it named."""
+        if properties.user_id is not None and properties.user_id == self._own_user:
+            named = (properties.headers or {}).get(SENDER_HEADER)
+            return named if isinstance(named, str) else None
+        return properties.user_id
+
     def _dead_letter(
         self,
         channel: BlockingChannel,
@@ -246,6 +267,11 @@ class QueueConsumer:
         headers["x-ekomunat-queue"] = self._queue
         headers["x-ekomunat-exchange"] = method.exchange
         headers["x-ekomunat-routing-key"] = method.routing_key
+        # Only a sender the broker checked may be named here, never one the message claimed.
+        headers.pop(SENDER_HEADER, None)
+        sender = self._sender(properties)
+        if sender is not None:
+            headers[SENDER_HEADER] = sender
         forwarded = BasicProperties(
             content_type=properties.content_type,
             delivery_mode=pika.DeliveryMode.Persistent,

@@ -267,9 +267,23 @@ def municipality_user_commands(
 
 
 def apply_commands(commands: Sequence[Sequence[str]]) -> None:
-    """Run rabbitmqctl commands in order, stopping at the first that fails."""
+    """Run rabbitmqctl commands in order, stopping at the first that fails.
+
+    Applying twice is harmless: an ``add_user`` for a user that already exists sets its
+    password instead, so the demo and the tests can (re)create their users at every start.
+    """
     for command in commands:
-        subprocess.run(list(command), check=True, capture_output=True)
+        completed = subprocess.run(list(command), capture_output=True, text=True)
+        if completed.returncode != 0 and _user_exists(command, completed.stdout + completed.stderr):
+            program, _add_user, user, password = command
+            completed = subprocess.run(
+                [program, "change_password", user, password], capture_output=True, text=True
+            )
+        completed.check_returncode()
+
+
+def _user_exists(command: Sequence[str], output: str) -> bool:
+    return len(command) == 4 and command[1] == "add_user" and "already exists" in output
 
 
 # Complaints (the Open311 channel), declared beside the topology above:
@@ -456,6 +470,19 @@ def municipal_complaint_permission_commands(
             "^$",
         ],
     ]
+
+
+def municipal_party_commands(
+    code: str, password: str, *, names: TopologyNames | None = None, vhost: str = "/"
+) -> list[list[str]]:
+    """Everything a municipality's broker user needs: ``municipality_user_commands`` with the
+    right to answer complaints too. What ``ekomunat-gateway topology user CODE`` runs, and
+    what the demo and the tests create for each back-office."""
+    add_user, _status_only, status_topic = municipality_user_commands(
+        code, password, names=names, vhost=vhost
+    )
+    both, complaint_topic = municipal_complaint_permission_commands(code, names=names, vhost=vhost)
+    return [add_user, both, status_topic, complaint_topic]
 
 
 # Legality review of municipal acts, declared beside the rest:

@@ -2,13 +2,14 @@
 
 Each message on ``gateway.act-review`` must pass, in order:
 
-1. the contract: a valid ``ActReviewDecision`` v1 (``contracts/act_messages.py``);
-2. the sender: the ministry. When the broker vouches for the publisher (AMQP ``user_id``),
-   the ministry's own broker user passes and any other eKomunat party's user (a municipality
-   deciding on its own act, say) is refused;
-3. the act exists and belongs to the municipality the decision names;
-4. the decision is about the act's current text (its ``revision``);
-5. the move is legal (``REVIEW_TRANSITIONS``).
+1. the sender: the AMQP ``user_id`` is the ministry's own broker user (RabbitMQ refuses a
+   ``user_id`` that is not the connection's user). A decision without one is refused, and so
+   is one from any other user (a municipality deciding on its own act, say);
+2. the contract: a valid ``ActReviewDecision`` v1 (``contracts/act_messages.py``);
+3. the routing key (``mapl.acts.<municipality>.<state>``) names the decision's municipality;
+4. the act exists and belongs to the municipality the decision names;
+5. the decision is about the act's current text (its ``revision``);
+6. the move is legal (``REVIEW_TRANSITIONS``).
 
 A redelivered decision (same ``update_id``) or one repeating the current state changes
 nothing and is acked. Anything failing a check is dead-lettered with the reason in the
@@ -50,14 +51,12 @@ class ActReviewConsumer(ConsumerWorker):
         central_institutions: Sequence[str] = (),
         queue_type: QueueType = "quorum",
         prefetch: int = 50,
-        require_verified_sender: bool = False,
         retry_delay_s: float = 2.0,
         max_backoff_s: float = 15.0,
     ) -> None:
         self._store = store
         self._names = names or TopologyNames()
         self._acts = ActReviewNames(self._names)
-        self._require_verified_sender = require_verified_sender
         declare = (
             full_declarer(
                 municipality_codes, central_institutions, names=self._names, queue_type=queue_type
@@ -79,17 +78,23 @@ class ActReviewConsumer(ConsumerWorker):
 
     def handle(self, delivery: Delivery) -> Outcome:
         """Check one decision and record it; the verdict tells the consumer what to do."""
+        user = delivery.sender
+        if user != self._acts.ministry_user:
+            if self._acts.is_party_user(user):
+                return self._reject(delivery, f"act.review.sender_not_ministry: {user}")
+            return self._reject(
+                delivery, "act.review.sender_unverified: user_id is not the ministry's broker user"
+            )
         try:
             decision = ActReviewDecision.model_validate_json(delivery.body)
         except ValidationError as exc:
             return self._reject(delivery, f"act.review.invalid_message: {validation_summary(exc)}")
-
-        user = delivery.user_id
-        if user != self._acts.ministry_user:
-            if self._acts.is_party_user(user):
-                return self._reject(delivery, f"act.review.sender_not_ministry: {user}")
-            if self._require_verified_sender:
-                return self._reject(delivery, "act.review.sender_unverified")
+        if not delivery.routed_under(f"{REVIEWER}.acts.{decision.municipality}"):
+            return self._reject(
+                delivery,
+                "act.review.routing_key_mismatch: the key names another municipality "
+                f"than the decision's {decision.municipality}",
+            )
 
         act_id = str(decision.act_id)
         update_id = str(decision.update_id)

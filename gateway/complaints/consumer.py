@@ -2,12 +2,15 @@
 
 Each message on ``gateway.complaint-status`` must pass, in order:
 
-1. the contract: a valid ``ComplaintStatusUpdate`` v1 (``contracts/complaint_messages.py``);
-2. the sender: when the broker vouches for the publisher (the AMQP ``user_id`` of a
-   municipality's or a central institution's own broker user), that body must be the one
-   the update names;
-3. the complaint exists, and the institution named is the one responsible for it;
-4. the move is legal (``LEGAL_COMPLAINT_TRANSITIONS``).
+1. the sender: the AMQP ``user_id`` names a municipality's or a central institution's own
+   broker user (RabbitMQ refuses a ``user_id`` that is not the connection's user); an update
+   without one is refused, whoever sent it;
+2. the contract: a valid ``ComplaintStatusUpdate`` v1 (``contracts/complaint_messages.py``);
+3. the sender, the update and the routing key agree: the institution the update names is the
+   sender or one of its departments, and the routing key starts with the sender's prefix
+   (``19.`` or ``central.keds.``);
+4. the complaint exists, and the institution named is the one responsible for it;
+5. the move is legal (``LEGAL_COMPLAINT_TRANSITIONS``).
 
 A redelivered update (same ``update_id``) or one repeating the current status changes
 nothing and is acked. Anything failing a check is dead-lettered with the reason in the
@@ -53,14 +56,12 @@ class ComplaintStatusConsumer(ConsumerWorker):
         central_institutions: Sequence[str] = (),
         queue_type: QueueType = "quorum",
         prefetch: int = 50,
-        require_verified_sender: bool = False,
         retry_delay_s: float = 2.0,
         max_backoff_s: float = 15.0,
     ) -> None:
         self._store = store
         self._names = names or TopologyNames()
         self._complaint_names = ComplaintNames(self._names)
-        self._require_verified_sender = require_verified_sender
         declare = (
             complaint_declarer(
                 municipality_codes,
@@ -85,20 +86,29 @@ class ComplaintStatusConsumer(ConsumerWorker):
 
     def handle(self, delivery: Delivery) -> Outcome:
         """Check one status update and record it; the verdict tells the consumer what to do."""
+        speaker = self._complaint_names.routing_prefix_of_user(delivery.sender)
+        if speaker is None:
+            return self._reject(
+                delivery,
+                "complaint.status.sender_unverified: user_id names no institution's broker user",
+            )
         try:
             update = ComplaintStatusUpdate.model_validate_json(delivery.body)
         except ValidationError as exc:
             return self._reject(
                 delivery, f"complaint.status.invalid_message: {validation_summary(exc)}"
             )
-
-        speaker = self._complaint_names.routing_prefix_of_user(delivery.user_id)
-        if speaker is not None and speaker != routing_prefix_of(update.institution):
+        if speaker != routing_prefix_of(update.institution):
             return self._reject(
-                delivery, f"complaint.status.sender_mismatch: user of {speaker} speaks for another"
+                delivery,
+                f"complaint.status.sender_mismatch: the user of {speaker} speaks for "
+                f"{update.institution}",
             )
-        if speaker is None and self._require_verified_sender:
-            return self._reject(delivery, "complaint.status.sender_unverified")
+        if not delivery.routed_under(speaker):
+            return self._reject(
+                delivery,
+                f"complaint.status.routing_key_mismatch: the user of {speaker} routes elsewhere",
+            )
 
         complaint_id = str(update.complaint_id)
         update_id = str(update.update_id)

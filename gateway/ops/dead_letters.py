@@ -37,7 +37,7 @@ from pika.exceptions import AMQPError, ChannelClosedByBroker, NackError, Unrouta
 from pika.spec import Basic, BasicProperties
 
 from adapters.amqp import connection_parameters
-from adapters.amqp.consumer import REASON_HEADER
+from adapters.amqp.consumer import REASON_HEADER, SENDER_HEADER
 from adapters.amqp.topology import TopologyNames
 from gateway.logging import mask_text
 from gateway.metrics import GatewayMetrics
@@ -155,20 +155,31 @@ def describe(
     )
 
 
-def replay_properties(properties: BasicProperties) -> BasicProperties:
-    """The original properties, without the marks of dead-lettering, counting the replay."""
+def replay_properties(properties: BasicProperties, user_id: str | None = None) -> BasicProperties:
+    """The original properties, without the marks of dead-lettering, counting the replay.
+
+    ``user_id`` is the gateway's own broker user: with it, the consumers believe the sender
+    the dead letter names (``adapters.amqp.consumer``), as the broker had checked it."""
     headers = {
         key: value
         for key, value in dict(properties.headers or {}).items()
         if key not in _DEATH_HEADERS
     }
     headers[REPLAY_HEADER] = int((properties.headers or {}).get(REPLAY_HEADER, 0) or 0) + 1
+    # The broker dead-lettered it (x-death): the publisher's checked user_id is still on it.
+    # The gateway did: it named the checked sender, and publishes without a user_id itself.
+    original = dict(properties.headers or {})
+    sender = properties.user_id if "x-death" in original else original.get(SENDER_HEADER)
+    headers.pop(SENDER_HEADER, None)
+    if sender:
+        headers[SENDER_HEADER] = sender
     return BasicProperties(
         content_type=properties.content_type,
         content_encoding=properties.content_encoding,
         delivery_mode=pika.DeliveryMode.Persistent,
         message_id=properties.message_id,
         correlation_id=properties.correlation_id,
+        user_id=user_id,
         app_id=properties.app_id,
         type=properties.type,
         timestamp=properties.timestamp,
@@ -421,7 +432,9 @@ class DeadLetterDesk:
                 letter.exchange,
                 letter.routing_key,
                 body,
-                replay_properties(properties),
+                replay_properties(
+                    properties, getattr(self._parameters.credentials, "username", None)
+                ),
                 mandatory=True,
             )
         except UnroutableError:

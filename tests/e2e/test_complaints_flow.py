@@ -23,6 +23,7 @@ import pika
 import pytest
 
 from contracts.complaint_messages import ComplaintHandoff, ComplaintStatusUpdate
+from tests.fixtures.broker_users import e2e_party
 from tests.fixtures.complaints import COMPLAINTS_APP_KEY
 from tests.fixtures.gateway import GatewayProcess
 
@@ -135,15 +136,12 @@ def test_a_complaint_goes_to_its_municipality_and_its_answer_comes_back(
             },
             occurred_at=datetime.now(UTC),
         )
-        channel().basic_publish(
+        # As Prizren's own broker user: the gateway believes no other sender.
+        e2e_party(amqp_url).municipality("20").publish(
             "ekomunat.complaint-status",
             answer.routing_key,
             answer.model_dump_json().encode(),
-            pika.BasicProperties(
-                content_type="application/json",
-                delivery_mode=pika.DeliveryMode.Persistent,
-                message_id=str(answer.update_id),
-            ),
+            message_id=str(answer.update_id),
         )
     finally:
         for opened in connections:

@@ -21,6 +21,7 @@ from tests.fixtures.broker import (
     private_vhost,
     vhost_url,
 )
+from tests.fixtures.broker_users import e2e_party
 from tests.fixtures.gateway import (
     GatewayProcess,
     http_json,
@@ -49,7 +50,8 @@ def backoffice(amqp_url, folder):
     database = folder / "backoffice-19.db"
     with sandbox_office(
         "sandbox.backoffice",
-        *("--municipality", MUNICIPALITY, "--amqp-url", amqp_url),
+        *("--municipality", MUNICIPALITY),
+        *("--amqp-url", e2e_party(amqp_url).municipality(MUNICIPALITY).url),
         *("--database", str(database), "--decision-delay", "0.2"),
         log_path=folder / "backoffice.log",
     ):

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.broker import private_vhost, vhost_url
+from tests.fixtures.broker_users import e2e_party
 from tests.fixtures.gateway import (
     GatewayProcess,
     http_json,
@@ -61,7 +62,8 @@ def ministry(amqp_url: str, folder: Path, gateway: GatewayProcess) -> Iterator[P
     database = folder / "ministry.db"
     with sandbox_office(
         "sandbox.ministry",
-        *("--amqp-url", amqp_url, "--database", str(database), "--decision-delay", "0.3"),
+        *("--amqp-url", e2e_party(amqp_url).ministry().url),
+        *("--database", str(database), "--decision-delay", "0.3"),
         log_path=folder / "ministry.log",
     ):
         yield database

@@ -57,7 +57,7 @@ def test_the_numbers_of_this_test_are_what_they_claim() -> None:
 
 
 def test_a_note_to_the_citizen_never_reaches_the_public_permit(
-    open_client: TestClient, sandbox, amqp_url: str, topology_names: TopologyNames, amqp_channel
+    open_client: TestClient, sandbox, amqp_url: str, topology_names: TopologyNames, broker_users
 ) -> None:  # type: ignore[no-untyped-def]
     person, parcel = applicant_and_parcel(sandbox)
     municipality, permit_number = parcel.municipality_code, f"LN-{uuid.uuid4().hex[:8]}"
@@ -71,7 +71,7 @@ def test_a_note_to_the_citizen_never_reaches_the_public_permit(
         decided_by=DecidedBy(official_id="urb-007", name="Petrit Hoxha"),
     )
     permit = approve_through_the_broker(
-        open_client, amqp_url, topology_names, amqp_channel, updates, permit_number=permit_number
+        open_client, amqp_url, topology_names, broker_users, updates, permit_number=permit_number
     )
 
     # The citizen still reads the note on their own request.

@@ -23,6 +23,7 @@ from adapters.amqp.topology import TopologyNames
 from gateway.acts.consumer import ActReviewConsumer
 from gateway.relay import Relay
 from sandbox.ministry import Ministry
+from tests.fixtures.broker_users import BrokerUsers
 from tests.fixtures.participation import act_body, act_number, municipality_headers
 from tests.integration.relay.probes import running, wait_until
 
@@ -31,13 +32,21 @@ CODES = ["19", "20"]
 
 @pytest.fixture
 def review_loop(
-    participation_client: TestClient, amqp_url: str, topology_names: TopologyNames, tmp_path: Path
+    participation_client: TestClient,
+    amqp_url: str,
+    topology_names: TopologyNames,
+    broker_users: BrokerUsers,
+    tmp_path: Path,
 ) -> Iterator[Ministry]:
     store = participation_client.gateway.store  # type: ignore[attr-defined]
     relay = Relay(store, amqp_url, names=topology_names, municipality_codes=CODES)
     consumer = ActReviewConsumer(store, amqp_url, names=topology_names, municipality_codes=CODES)
+    # The ministry logs in as its own broker user: the gateway trusts no other sender.
     ministry = Ministry(
-        amqp_url, tmp_path / "ministry.db", prefix=topology_names.prefix, decision_delay_s=0.4
+        broker_users.ministry().url,
+        tmp_path / "ministry.db",
+        prefix=topology_names.prefix,
+        decision_delay_s=0.4,
     )
     with running(relay, consumer, ministry):
         yield ministry

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pika
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 
@@ -20,8 +19,6 @@ from adapters.amqp.consumer import REASON_HEADER
 from adapters.amqp.topology import (
     ActReviewNames,
     TopologyNames,
-    apply_commands,
-    ministry_user_commands,
 )
 from contracts.act_messages import ActReviewDecision, MunicipalAct, ReviewState
 from gateway.access import Speaker
@@ -29,7 +26,7 @@ from gateway.acts.consumer import ActReviewConsumer
 from gateway.acts.desk import ActDesk
 from gateway.store import Store
 from gateway.store.acts import ActRepository
-from tests.fixtures.broker import rabbitmqctl
+from tests.fixtures.broker_users import BrokerUsers
 from tests.fixtures.participation import act_body, act_number
 from tests.integration.relay.probes import drain, wait_until
 
@@ -70,23 +67,11 @@ def _decision(act_id: str, state: str, **changes: Any) -> ActReviewDecision:
     return ActReviewDecision.model_validate(values)
 
 
-def _publish(
-    channel: BlockingChannel,
-    names: TopologyNames,
-    decision: ActReviewDecision | bytes,
-    *,
-    user: str | None = None,
-) -> None:
+def _publish(users: BrokerUsers, names: TopologyNames, decision: ActReviewDecision | bytes) -> None:
+    """As the ministry's own broker user, ``user_id`` set, the way its system publishes."""
     body = decision if isinstance(decision, bytes) else decision.model_dump_json().encode()
     key = decision.routing_key if isinstance(decision, ActReviewDecision) else "mapl.acts.19.x"
-    channel.basic_publish(
-        ActReviewNames(names).decision_exchange,
-        key,
-        body,
-        pika.BasicProperties(
-            content_type="application/json", message_id=str(uuid.uuid4()), user_id=user
-        ),
-    )
+    users.ministry().publish(ActReviewNames(names).decision_exchange, key, body)
 
 
 def _state(store: Store, act_id: str) -> ReviewState:
@@ -102,13 +87,13 @@ def _reasons(channel: BlockingChannel, names: TopologyNames, expect: int) -> lis
 
 
 def test_a_legal_decision_is_recorded_once_and_a_redelivery_changes_nothing(
-    store: Store, amqp_channel: BlockingChannel, topology_names: TopologyNames, consumer: None
+    store: Store, broker_users: BrokerUsers, topology_names: TopologyNames, consumer: None
 ) -> None:
     act_id = _act(store)
     received = _decision(act_id, "received")
-    _publish(amqp_channel, topology_names, received)
-    _publish(amqp_channel, topology_names, received)
-    _publish(amqp_channel, topology_names, _decision(act_id, "under_review"))
+    _publish(broker_users, topology_names, received)
+    _publish(broker_users, topology_names, received)
+    _publish(broker_users, topology_names, _decision(act_id, "under_review"))
 
     wait_until(lambda: _state(store, act_id) is ReviewState.UNDER_REVIEW, what="under review")
     with store.unit_of_work(read_only=True) as uow:
@@ -122,7 +107,11 @@ def test_a_legal_decision_is_recorded_once_and_a_redelivery_changes_nothing(
 
 
 def test_decisions_that_fail_a_check_are_dead_lettered_with_their_reason(
-    store: Store, amqp_channel: BlockingChannel, topology_names: TopologyNames, consumer: None
+    store: Store,
+    amqp_channel: BlockingChannel,
+    broker_users: BrokerUsers,
+    topology_names: TopologyNames,
+    consumer: None,
 ) -> None:
     act_id = _act(store)
     revised = _act(store)
@@ -140,7 +129,7 @@ def test_decisions_that_fail_a_check_are_dead_lettered_with_their_reason(
         _decision(revised, "received", revision=1),
         _decision(act_id, "found_lawful"),
     ):
-        _publish(amqp_channel, topology_names, bad)
+        _publish(broker_users, topology_names, bad)
 
     assert _reasons(amqp_channel, topology_names, expect=5) == [
         "act.review.illegal_transition",
@@ -151,50 +140,3 @@ def test_decisions_that_fail_a_check_are_dead_lettered_with_their_reason(
     ]
     assert _state(store, act_id) is ReviewState.SUBMITTED
     assert _state(store, revised) is ReviewState.SUBMITTED
-
-
-@pytest.fixture
-def broker_users(amqp_vhost: str, topology_names: TopologyNames) -> Iterator[dict[str, str]]:
-    """The ministry's user as ``ministry_user_commands`` makes it, and a municipality's user
-    that an operator wrongly let write to the decisions' exchange."""
-    ministry_password, municipality_password = uuid.uuid4().hex, uuid.uuid4().hex
-    names = ActReviewNames(topology_names)
-    apply_commands(
-        ministry_user_commands(ministry_password, names=topology_names, vhost=amqp_vhost)
-    )
-    municipal = topology_names.municipality_user("19")
-    rabbitmqctl("add_user", municipal, municipality_password)
-    rabbitmqctl("set_permissions", "-p", amqp_vhost, municipal, "^$", ".*", "^$")
-    try:
-        yield {names.ministry_user: ministry_password, municipal: municipality_password}
-    finally:
-        for user in (names.ministry_user, municipal):
-            rabbitmqctl("delete_user", user)
-
-
-def test_only_the_ministry_decides_on_an_act(
-    store: Store,
-    amqp_url: str,
-    amqp_channel: BlockingChannel,
-    topology_names: TopologyNames,
-    consumer: None,
-    broker_users: dict[str, str],
-) -> None:
-    ministry_user = ActReviewNames(topology_names).ministry_user
-    municipal_user = topology_names.municipality_user("19")
-    act_id = _act(store)
-
-    def publish_as(user: str, decision: ActReviewDecision) -> None:
-        parameters = pika.URLParameters(amqp_url)
-        parameters.credentials = pika.PlainCredentials(user, broker_users[user])
-        with pika.BlockingConnection(parameters) as connection:
-            channel = connection.channel()
-            channel.confirm_delivery()
-            _publish(channel, topology_names, decision, user=user)
-
-    publish_as(municipal_user, _decision(act_id, "under_review"))
-    assert _reasons(amqp_channel, topology_names, expect=1) == ["act.review.sender_not_ministry"]
-    assert _state(store, act_id) is ReviewState.SUBMITTED
-
-    publish_as(ministry_user, _decision(act_id, "under_review"))
-    wait_until(lambda: _state(store, act_id) is ReviewState.UNDER_REVIEW, what="ministry heard")

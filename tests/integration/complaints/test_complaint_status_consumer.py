@@ -30,6 +30,7 @@ from gateway.complaints.consumer import ComplaintStatusConsumer
 from gateway.complaints.desk import ComplaintDesk
 from gateway.store import Store
 from tests.fixtures.broker import rabbitmqctl
+from tests.fixtures.broker_users import BrokerUsers
 from tests.integration.complaints.builders import desk_on, submission
 from tests.integration.relay.probes import drain, wait_until
 
@@ -58,20 +59,17 @@ def consumer(
 
 
 def _publish(
-    channel: BlockingChannel, names: TopologyNames, update: ComplaintStatusUpdate | bytes
+    users: BrokerUsers, names: TopologyNames, update: ComplaintStatusUpdate | bytes
 ) -> None:
-    body = update if isinstance(update, bytes) else update.model_dump_json().encode()
-    routing_key = update.routing_key if isinstance(update, ComplaintStatusUpdate) else "19.x"
-    channel.basic_publish(
-        ComplaintNames(names).status_exchange,
-        routing_key,
-        body,
-        pika.BasicProperties(
-            content_type="application/json",
-            delivery_mode=pika.DeliveryMode.Persistent,
-            message_id=str(uuid.uuid4()),
-        ),
-    )
+    """As the answering institution's own broker user (Prishtinë's for raw bytes)."""
+    if isinstance(update, bytes):
+        body, routing_key, institution = update, "19.x", "19.public-services"
+    else:
+        body, routing_key = update.model_dump_json().encode(), update.routing_key
+        institution = update.institution
+    municipality, dot, _department = institution.partition(".")
+    sender = users.municipality(municipality) if dot else users.central(institution)
+    sender.publish(ComplaintNames(names).status_exchange, routing_key, body)
 
 
 def _update(
@@ -105,15 +103,15 @@ def _history(desk: ComplaintDesk, complaint_id: str) -> list[ComplaintStatus]:
 
 def test_an_institution_acknowledges_then_answers_then_closes(
     store: Store,
-    amqp_channel: BlockingChannel,
     topology_names: TopologyNames,
     consumer: ComplaintStatusConsumer,
+    broker_users: BrokerUsers,
 ) -> None:
     desk = desk_on(store)
     accepted = asyncio.run(desk.submit("complaints-app", submission()))
     complaint = accepted.complaint_id
     for status in ("acknowledged", "answered", "closed"):
-        _publish(amqp_channel, topology_names, _update(complaint, status, "19.public-services"))
+        _publish(broker_users, topology_names, _update(complaint, status, "19.public-services"))
         wait_until(lambda s=status: _status(desk, complaint) == ComplaintStatus(s), what=status)
     assert _history(desk, complaint) == [
         ComplaintStatus.RECEIVED,
@@ -130,17 +128,17 @@ def test_an_institution_acknowledges_then_answers_then_closes(
 
 def test_a_redelivered_update_is_recorded_once(
     store: Store,
-    amqp_channel: BlockingChannel,
     topology_names: TopologyNames,
     consumer: ComplaintStatusConsumer,
+    broker_users: BrokerUsers,
 ) -> None:
     desk = desk_on(store)
     complaint = asyncio.run(desk.submit("complaints-app", submission())).complaint_id
     update = _update(complaint, "acknowledged", "19.public-services")
-    _publish(amqp_channel, topology_names, update)
-    _publish(amqp_channel, topology_names, update)
+    _publish(broker_users, topology_names, update)
+    _publish(broker_users, topology_names, update)
     later = _update(complaint, "in_progress", "19.public-services")
-    _publish(amqp_channel, topology_names, later)
+    _publish(broker_users, topology_names, later)
     wait_until(lambda: _status(desk, complaint) == ComplaintStatus.IN_PROGRESS, what="in progress")
     assert _history(desk, complaint).count(ComplaintStatus.ACKNOWLEDGED) == 1
 
@@ -162,6 +160,7 @@ def test_a_bad_update_is_dead_lettered_with_its_reason(
     consumer: ComplaintStatusConsumer,
     case: str,
     reason: str,
+    broker_users: BrokerUsers,
 ) -> None:
     desk = desk_on(store)
     complaint = asyncio.run(desk.submit("complaints-app", submission())).complaint_id
@@ -170,7 +169,7 @@ def test_a_bad_update_is_dead_lettered_with_its_reason(
     elif case == "unknown complaint":
         bad = _update(str(uuid.uuid4()), "acknowledged", "19.public-services")
     elif case == "backwards move":
-        _publish(amqp_channel, topology_names, _update(complaint, "closed", "19.public-services"))
+        _publish(broker_users, topology_names, _update(complaint, "closed", "19.public-services"))
         wait_until(lambda: _status(desk, complaint) == ComplaintStatus.CLOSED, what="closed")
         bad = _update(complaint, "in_progress", "19.public-services")
     elif case == "answer without a note":
@@ -180,7 +179,7 @@ def test_a_bad_update_is_dead_lettered_with_its_reason(
     else:
         bad = b"<complaint>answered</complaint>"
     before = _history(desk, complaint)
-    _publish(amqp_channel, topology_names, bad)
+    _publish(broker_users, topology_names, bad)
     (dead,) = drain(amqp_channel, topology_names.dead_letter_queue, expect=1)
     assert dead.properties.headers[REASON_HEADER].startswith(reason), case
     assert _history(desk, complaint) == before
@@ -188,16 +187,16 @@ def test_a_bad_update_is_dead_lettered_with_its_reason(
 
 def test_answers_count_in_the_open_data_statistics(
     store: Store,
-    amqp_channel: BlockingChannel,
     topology_names: TopologyNames,
     consumer: ComplaintStatusConsumer,
+    broker_users: BrokerUsers,
 ) -> None:
     desk = desk_on(store)
     answered = asyncio.run(desk.submit("complaints-app", submission())).complaint_id
     asyncio.run(desk.submit("complaints-app", submission()))
     two_days_later = datetime.now(UTC) + timedelta(days=2)
     _publish(
-        amqp_channel,
+        broker_users,
         topology_names,
         _update(answered, "answered", "19.public-services", occurred_at=two_days_later),
     )

@@ -2,7 +2,8 @@
 
 ``applicant_and_parcel`` picks a sandbox owner of an undisputed parcel, ``apply_for_permit``
 sends the portal's application through the gateway (the cadastre checked over HTTP),
-``publish_update`` puts the municipality's status update on the real broker, and
+``publish_update`` puts the municipality's status update on the real broker as the
+municipality's own broker user (the gateway trusts only that ``user_id``), and
 ``review_then_approval`` builds the municipality's two decisions, and
 ``approve_through_the_broker`` runs the real status consumer until the permit is listed.
 """
@@ -14,13 +15,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import pika
 from fastapi.testclient import TestClient
-from pika.adapters.blocking_connection import BlockingChannel
 
 from adapters.amqp.topology import TopologyNames
 from contracts.messages import DecidedBy, IssuedDocument, Note, StatusUpdate
 from gateway.status import StatusConsumer
+from tests.fixtures.broker_users import BrokerUsers
 from tests.fixtures.gateway import portal_headers
 from tests.integration.relay.probes import running, wait_until
 
@@ -62,12 +62,12 @@ def apply_for_permit(client: TestClient, person: Any, parcel: Any) -> str:
     return str(submitted.json()["request_id"])
 
 
-def publish_update(channel: BlockingChannel, names: TopologyNames, update: StatusUpdate) -> None:
-    channel.basic_publish(
+def publish_update(users: BrokerUsers, names: TopologyNames, update: StatusUpdate) -> None:
+    users.municipality(update.municipality).publish(
         names.status_exchange,
         update.routing_key,
         update.model_dump_json().encode(),
-        pika.BasicProperties(content_type="application/json", message_id=str(update.update_id)),
+        message_id=str(update.update_id),
     )
 
 
@@ -75,7 +75,7 @@ def approve_through_the_broker(
     client: TestClient,
     amqp_url: str,
     names: TopologyNames,
-    channel: BlockingChannel,
+    users: BrokerUsers,
     updates: Sequence[StatusUpdate],
     *,
     permit_number: str,
@@ -92,7 +92,7 @@ def approve_through_the_broker(
     with running(consumer):
         wait_until(lambda: consumer.health()["broker"] == "connected", what="consumer connected")
         for update in updates:
-            publish_update(channel, names, update)
+            publish_update(users, names, update)
 
         def listed() -> list[dict[str, Any]]:
             answer = client.get("/v1/open/permits", params={"municipality": municipality})

@@ -23,7 +23,7 @@ CONDITIONS = "Distanca nga kufiri i parcelës së paku 3 m; lartësia deri në 9
 
 
 def test_a_permit_approved_through_the_hand_off_appears_in_the_register(
-    open_client, sandbox, amqp_url, topology_names, amqp_channel
+    open_client, sandbox, amqp_url, topology_names, broker_users
 ):
     person, parcel = applicant_and_parcel(sandbox)
     municipality = parcel.municipality_code
@@ -34,7 +34,7 @@ def test_a_permit_approved_through_the_hand_off_appears_in_the_register(
         request_id, municipality, note=CONDITIONS, permit_number=PERMIT_NUMBER
     )
     permit = approve_through_the_broker(
-        open_client, amqp_url, topology_names, amqp_channel, updates, permit_number=PERMIT_NUMBER
+        open_client, amqp_url, topology_names, broker_users, updates, permit_number=PERMIT_NUMBER
     )
 
     assert permit["kind"] == "construction" and permit["issued_by"] == "municipality"

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pika
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 from structlog.testing import capture_logs
@@ -22,6 +21,7 @@ from contracts.messages import DecidedBy, Note, RequestStatus, StatusUpdate
 from gateway.ops.dead_letters import REPLAY_HEADER, DeadLetterDesk
 from gateway.relay import Relay
 from gateway.status import StatusConsumer
+from tests.fixtures.broker_users import BrokerUsers
 from tests.integration.ops.conftest import OPERATOR, OpsGateway
 from tests.integration.ops.requests import complaint
 from tests.integration.relay.probes import drain, running, wait_until
@@ -55,17 +55,15 @@ def _update(request_id: str, status: str) -> StatusUpdate:
     )
 
 
-def _send(channel: BlockingChannel, names: TopologyNames, update: StatusUpdate) -> str:
+def _send(users: BrokerUsers, names: TopologyNames, update: StatusUpdate) -> str:
+    """As the municipality's own broker user, the way its back-office publishes."""
     message_id = str(uuid.uuid4())
-    channel.basic_publish(
+    users.municipality(update.municipality).publish(
         names.status_exchange,
         update.routing_key,
         update.model_dump_json().encode(),
-        pika.BasicProperties(
-            content_type="application/json",
-            message_id=message_id,
-            correlation_id=str(update.request_id),
-        ),
+        message_id=message_id,
+        correlation_id=str(update.request_id),
     )
     return message_id
 
@@ -87,7 +85,7 @@ def test_a_refused_status_update_is_listed_with_its_reason_and_replayed_after_th
     sandbox,  # type: ignore[no-untyped-def]
     amqp_url: str,
     topology_names: TopologyNames,
-    amqp_channel: BlockingChannel,
+    broker_users: BrokerUsers,
 ) -> None:
     gateway = ops_gateway.gateway
     consumer = StatusConsumer(
@@ -102,7 +100,7 @@ def test_a_refused_status_update_is_listed_with_its_reason_and_replayed_after_th
 
     with running(consumer):
         wait_until(lambda: consumer.health()["broker"] == "connected", what="consumer")
-        too_early = _send(amqp_channel, topology_names, _update(request_id, "approved"))
+        too_early = _send(broker_users, topology_names, _update(request_id, "approved"))
         (letter,) = wait_until(lambda: _listed(ops_gateway), what="the dead letter")
 
         assert letter["message_id"] == too_early
@@ -113,7 +111,7 @@ def test_a_refused_status_update_is_listed_with_its_reason_and_replayed_after_th
         assert letter["routing_key"] == "19.approved"
         assert _listed(ops_gateway) == [letter], "listing leaves the queue as it was"
 
-        _send(amqp_channel, topology_names, _update(request_id, "in_review"))
+        _send(broker_users, topology_names, _update(request_id, "in_review"))
         wait_until(lambda: _status(ops_gateway, request_id) == "in_review", what="in_review")
         replayed = ops_gateway.client.post(
             f"/v1/ops/dead-letters/{too_early}/replay", headers=OPERATOR

@@ -35,6 +35,7 @@ from gateway.settings import Settings
 from gateway.status import StatusConsumer
 from gateway.store import Store
 from sandbox.backoffice import BackOffice
+from tests.fixtures.broker_users import BrokerUsers
 from tests.fixtures.callback_portal import (
     bind_in_development_range,
     development_callback_policy,
@@ -91,6 +92,7 @@ def test_an_end_to_end_run_logs_every_hop_and_no_personal_number(
     sandbox,  # type: ignore[no-untyped-def]
     amqp_url: str,
     topology_names: TopologyNames,
+    broker_users: BrokerUsers,
     tmp_path: Path,
 ) -> None:
     seed = sandbox.seed
@@ -129,7 +131,7 @@ def test_an_end_to_end_run_logs_every_hop_and_no_personal_number(
                 ),
                 BackOffice(
                     "19",
-                    amqp_url,
+                    broker_users.municipality("19").url,
                     tmp_path / "office.db",
                     prefix=topology_names.prefix,
                     decision_delay_s=0.2,

@@ -15,6 +15,7 @@ from gateway.relay import Relay
 from gateway.status import StatusConsumer
 from gateway.store import Store
 from sandbox.backoffice import BackOffice
+from tests.fixtures.broker_users import BrokerUsers
 from tests.integration.relay.probes import running, wait_until
 from tests.integration.store.builders import PERSONAL_NUMBER, handoff_for, new_request
 
@@ -52,13 +53,17 @@ def _status(store: Store, request_id: str) -> RequestStatus | None:
 
 
 def test_accepted_requests_reach_the_municipality_and_decisions_come_back(
-    store: Store, amqp_url: str, topology_names: TopologyNames, tmp_path: Path
+    store: Store,
+    amqp_url: str,
+    topology_names: TopologyNames,
+    broker_users: BrokerUsers,
+    tmp_path: Path,
 ) -> None:
     relay = Relay(store, amqp_url, names=topology_names, municipality_codes=CODES)
     consumer = StatusConsumer(store, amqp_url, names=topology_names, municipality_codes=CODES)
     office = BackOffice(
         "19",
-        amqp_url,
+        broker_users.municipality("19").url,
         tmp_path / "office-19.db",
         prefix=topology_names.prefix,
         decision_delay_s=0.2,

@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 
-import pika
-from pika.adapters.blocking_connection import BlockingChannel
-
 from adapters.amqp.topology import TopologyNames
 from contracts.messages import DecidedBy, Note, StatusUpdate
 from gateway.callbacks import CallbackSender, verify_signature
 from gateway.status import StatusConsumer
 from gateway.store import NewRequest, Store
+from tests.fixtures.broker_users import BrokerUsers
 from tests.fixtures.callback_portal import (
     PORTAL_CLIENT,
     bind_in_development_range,
@@ -62,7 +60,7 @@ def portal(inbox: PortalInbox) -> Iterator[str]:
 
 
 def test_a_status_change_reaches_the_portal_signed_after_a_refusal(
-    store: Store, amqp_url: str, topology_names: TopologyNames, amqp_channel: BlockingChannel
+    store: Store, amqp_url: str, topology_names: TopologyNames, broker_users: BrokerUsers
 ) -> None:
     inbox = PortalInbox(refuse=1)
     consumer = StatusConsumer(store, amqp_url, names=topology_names, municipality_codes=["19"])
@@ -95,11 +93,11 @@ def test_a_status_change_reaches_the_portal_signed_after_a_refusal(
             decided_by=DecidedBy(official_id="19-0042"),
             occurred_at=datetime.now(UTC),
         )
-        amqp_channel.basic_publish(
+        broker_users.municipality("19").publish(
             topology_names.status_exchange,
             update.routing_key,
             update.model_dump_json().encode(),
-            pika.BasicProperties(message_id=str(update.update_id)),
+            message_id=str(update.update_id),
         )
         wait_until(lambda: len(inbox.deliveries) >= 2, what="a retried callback")
         wait_until(lambda: store.outbox_stats().depth == 0, what="the callback marked sent")

@@ -21,6 +21,7 @@ from contracts.messages import DecidedBy, IssuedDocument, Note, RequestStatus, S
 from gateway.status import StatusConsumer
 from gateway.store import Store
 from tests.fixtures.broker import rabbitmqctl
+from tests.fixtures.broker_users import BrokerUsers
 from tests.integration.relay.probes import drain, wait_until
 from tests.integration.store.builders import new_request
 
@@ -62,18 +63,21 @@ def _update(request_id: str, status: str, municipality: str = "19") -> StatusUpd
 
 
 def _publish(
-    channel: BlockingChannel, names: TopologyNames, body: bytes, *, routing_key: str
+    users: BrokerUsers, names: TopologyNames, body: bytes, *, routing_key: str, sender: str = "19"
 ) -> None:
-    channel.basic_publish(
-        names.status_exchange,
-        routing_key,
-        body,
-        pika.BasicProperties(content_type="application/json", message_id=str(uuid.uuid4())),
+    """As ``sender``'s own broker user, ``user_id`` set, the way its back-office publishes."""
+    users.municipality(sender).publish(names.status_exchange, routing_key, body)
+
+
+def _send(users: BrokerUsers, names: TopologyNames, update: StatusUpdate) -> None:
+    """As the municipality the update names."""
+    _publish(
+        users,
+        names,
+        update.model_dump_json().encode(),
+        routing_key=update.routing_key,
+        sender=update.municipality,
     )
-
-
-def _send(channel: BlockingChannel, names: TopologyNames, update: StatusUpdate) -> None:
-    _publish(channel, names, update.model_dump_json().encode(), routing_key=update.routing_key)
 
 
 def _statuses(store: Store, request_id: str) -> list[RequestStatus]:
@@ -83,12 +87,12 @@ def _statuses(store: Store, request_id: str) -> list[RequestStatus]:
 
 @pytest.mark.usefixtures("consumer")
 def test_a_valid_update_is_recorded_with_its_note_documents_and_official(
-    store: Store, topology_names: TopologyNames, amqp_channel: BlockingChannel
+    store: Store, topology_names: TopologyNames, broker_users: BrokerUsers
 ) -> None:
     request_id = _stored_request(store)
     update = _update(request_id, "in_review")
 
-    _send(amqp_channel, topology_names, update)
+    _send(broker_users, topology_names, update)
     wait_until(lambda: _statuses(store, request_id) == ["accepted", "in_review"])
 
     with store.unit_of_work(read_only=True) as uow:
@@ -102,14 +106,17 @@ def test_a_valid_update_is_recorded_with_its_note_documents_and_official(
 
 @pytest.mark.usefixtures("consumer")
 def test_a_redelivered_update_changes_nothing(
-    store: Store, topology_names: TopologyNames, amqp_channel: BlockingChannel
+    store: Store,
+    topology_names: TopologyNames,
+    amqp_channel: BlockingChannel,
+    broker_users: BrokerUsers,
 ) -> None:
     request_id = _stored_request(store)
     in_review = _update(request_id, "in_review")
 
-    _send(amqp_channel, topology_names, in_review)
-    _send(amqp_channel, topology_names, in_review)
-    _send(amqp_channel, topology_names, _update(request_id, "approved"))
+    _send(broker_users, topology_names, in_review)
+    _send(broker_users, topology_names, in_review)
+    _send(broker_users, topology_names, _update(request_id, "approved"))
     wait_until(lambda: _statuses(store, request_id)[-1:] == ["approved"])
 
     assert _statuses(store, request_id) == ["accepted", "in_review", "approved"]
@@ -128,25 +135,29 @@ POISON_CASES = {
 @pytest.mark.usefixtures("consumer")
 @pytest.mark.parametrize("case", POISON_CASES)
 def test_an_update_failing_a_check_is_dead_lettered_with_its_reason(
-    case: str, store: Store, topology_names: TopologyNames, amqp_channel: BlockingChannel
+    case: str,
+    store: Store,
+    topology_names: TopologyNames,
+    amqp_channel: BlockingChannel,
+    broker_users: BrokerUsers,
 ) -> None:
     request_id = _stored_request(store, municipality="19")
     raw, expected_reason = POISON_CASES[case]
     if raw is not None:
-        _publish(amqp_channel, topology_names, raw, routing_key="19.in_review")
+        _publish(broker_users, topology_names, raw, routing_key="19.in_review")
     elif case == "wrong municipality":
-        _send(amqp_channel, topology_names, _update(request_id, "in_review", municipality="20"))
+        _send(broker_users, topology_names, _update(request_id, "in_review", municipality="20"))
     elif case == "unknown request":
-        _send(amqp_channel, topology_names, _update(str(uuid.uuid4()), "in_review"))
+        _send(broker_users, topology_names, _update(str(uuid.uuid4()), "in_review"))
     else:
-        _send(amqp_channel, topology_names, _update(request_id, "closed"))
+        _send(broker_users, topology_names, _update(request_id, "closed"))
 
     (dead,) = drain(amqp_channel, topology_names.dead_letter_queue, expect=1)
     assert str(dead.properties.headers[REASON_HEADER]).startswith(expected_reason)
     assert _statuses(store, request_id) == ["accepted"]
 
     # The consumer is still there and still works.
-    _send(amqp_channel, topology_names, _update(request_id, "in_review"))
+    _send(broker_users, topology_names, _update(request_id, "in_review"))
     wait_until(lambda: _statuses(store, request_id) == ["accepted", "in_review"])
 
 
