@@ -1,7 +1,7 @@
 """A complaint from the app to the institution and back, through a real gateway process.
 
 The gateway runs as operators run it (``ekomunat-gateway serve``) with its relay and its
-consumers on, against the real RabbitMQ (the test session's virtual host) and a SQLite
+consumers on, against the real RabbitMQ (a virtual host of this test's own) and a SQLite
 store. The test plays the citizen's app (Open311 over HTTP) and the municipality's
 complaints desk (AMQP): the complaint arrives without the anonymous citizen's details,
 the municipality answers, the citizen and the public see the answer, and the open-data
@@ -29,6 +29,12 @@ from tests.fixtures.gateway import GatewayProcess
 
 EMAIL = "drita.berisha@example.com"
 PHONE = "+383 45 111 222"
+
+
+@pytest.fixture
+def amqp_url(own_amqp_url: str) -> str:
+    """Prizren's queue here is this test's alone: reading it takes no other test's hand-off."""
+    return own_amqp_url
 
 
 @pytest.fixture
@@ -96,9 +102,9 @@ def test_a_complaint_goes_to_its_municipality_and_its_answer_comes_back(
     status, body = _call(f"{base}/tokens/{token}.json")
     complaint_id = json.loads(body)[0]["service_request_id"]
 
-    # A quorum queue that is just being created (or restarting after another test's broker
-    # drill) answers basic.get with a connection-level INTERNAL_ERROR ("noproc"): that is
-    # "not yet", so the probe opens a new connection and asks again.
+    # A quorum queue that is just being created answers basic.get with a connection-level
+    # INTERNAL_ERROR ("noproc"): that is "not yet", so the probe opens a new connection and
+    # asks again.
     connections: list[pika.BlockingConnection] = []
 
     def channel() -> pika.adapters.blocking_connection.BlockingChannel:
@@ -111,9 +117,9 @@ def test_a_complaint_goes_to_its_municipality_and_its_answer_comes_back(
             method, properties, delivered = channel().basic_get("ekomunat.20", auto_ack=True)
         except (pika.exceptions.ChannelClosedByBroker, pika.exceptions.ConnectionClosedByBroker):
             return None  # the queue is not declared, or not running, yet
-        # The session's virtual host is shared with other end-to-end tests: skip theirs.
-        if method is None or properties.correlation_id != complaint_id:
+        if method is None:
             return None
+        assert properties.correlation_id == complaint_id, "the vhost is this test's alone"
         return delivered
 
     try:

@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.broker import (
-    BROKER_HOST,
-    BROKER_PORT,
     BrokerControl,
     private_vhost,
     vhost_url,
@@ -167,10 +165,10 @@ def test_requests_committed_before_a_sigkill_are_published_after_the_restart(
 
 @pytest.mark.slow
 def test_a_broker_outage_loses_nothing_and_duplicates_nothing(
-    sandbox, amqp_url, folder, backoffice
+    sandbox, amqp_url, folder, backoffice, broker_control: BrokerControl
 ):
     gateway = start_gateway(sandbox, amqp_url, folder, relay=True, name="gateway-outage")
-    control = BrokerControl(f"amqp://guest:guest@{BROKER_HOST}:{BROKER_PORT}/%2F")
+    control = broker_control
     people = residents(sandbox.seed, 6, offset=20)
     try:
         control.stop()

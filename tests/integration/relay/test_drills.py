@@ -43,6 +43,12 @@ def _accept_many(store: Store, count: int, municipality: str = "19") -> list[str
     return message_ids
 
 
+@pytest.fixture
+def amqp_url(own_amqp_url: str) -> str:
+    """Each drill in a vhost of its own, not the session's: a drill's backlog is its own."""
+    return own_amqp_url
+
+
 class SteadyTraffic:
     """Accepts one request every ``interval_s`` in a thread, like the API under light load."""
 
