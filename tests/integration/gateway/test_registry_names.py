@@ -151,3 +151,27 @@ def test_a_catalogue_registry_that_routing_yaml_does_not_declare_is_refused_by_l
     message = str(refused.value)
     assert f"routing.yaml:{line}" in message
     assert f"registry 'atk' for {SERVICE}" in message
+
+
+def test_a_routing_yaml_registry_without_a_mapping_module_is_refused_by_line(
+    tmp_path: Path,
+) -> None:
+    text = (REPO_ROOT / "routing.yaml").read_text(encoding="utf-8")
+    declared = (
+        "registries:\n"
+        "  atk:\n"
+        "    kind: rest\n"
+        "    contract: wsdl/treasury.openapi.yaml\n"
+        "    endpoint: http://127.0.0.1:8108\n"
+    )
+    routing = tmp_path / "routing.yaml"
+    routing.write_text(text.replace("registries:\n", declared, 1), encoding="utf-8")
+    settings = offline_settings(tmp_path / "unused.db").model_copy(update={"routing_file": routing})
+
+    with pytest.raises(ConfigFileError) as refused:
+        build_routing(settings, load_catalogue())
+
+    message = str(refused.value)
+    assert f"routing.yaml:{text.count(chr(10), 0, text.index('registries:')) + 4}" in message
+    assert "registries.atk.contract" in message
+    assert "no mapping module for registry 'atk'" in message
