@@ -19,17 +19,9 @@ from typing import Literal, Protocol
 import structlog
 from pydantic import BaseModel
 
-from adapters import (
-    business_registry,
-    cadastre,
-    civil_registry,
-    ministry_permits,
-    procurement,
-    treasury,
-    urban_planning,
-)
 from adapters.breaker import BreakerState, CircuitBreaker
 from adapters.errors import RegistryError
+from adapters.mappings import MAPPINGS
 from adapters.operations import ContractError, OperationSpec, RegistryEngine, check_arguments
 from adapters.policy import RegistryPolicy
 from adapters.rest import RestContract, RestEngine, RestMapping
@@ -40,17 +32,6 @@ from adapters.transport import AiohttpTransport, RegistryTransport
 _log = structlog.get_logger("adapters.registry")
 
 RegistryKind = Literal["soap", "rest"]
-
-MAPPINGS: Mapping[str, SoapMapping | RestMapping] = {
-    "civil": civil_registry.MAPPING,
-    "business": business_registry.MAPPING,
-    "cadastre": cadastre.MAPPING,
-    "treasury": treasury.MAPPING,
-    "procurement": procurement.MAPPING,
-    "urban_planning": urban_planning.MAPPING,
-    "ministry_permits": ministry_permits.MAPPING,
-}
-"""The mapping module of each known registry, by the name ``routing.yaml`` gives it."""
 
 
 class RegistryClient(Protocol):

@@ -101,14 +101,13 @@ class Mode(StrEnum):
     ASYNC = "async"
 
 
-class RegistryName(StrEnum):
-    CIVIL = "civil"
-    BUSINESS = "business"
-    CADASTRE = "cadastre"
-    TREASURY = "treasury"
-    PROCUREMENT = "procurement"
-    URBAN_PLANNING = "urban_planning"
-    MINISTRY_PERMITS = "ministry_permits"
+RegistryName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""A registry as ``routing.yaml`` names it under ``registries:``.
+
+The set of registries is data, not code: adding one is an entry in ``routing.yaml`` and a
+mapping module, so a name is only checked for its shape here, and against the registries
+``routing.yaml`` declares when the routing table is compiled (``gateway.routing.table``).
+"""
 
 
 class Service(_Frozen):

@@ -27,6 +27,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from contracts.catalogue import RegistryName
 from contracts.records import MunicipalityCode, PersonalNumber
 
 HANDOFF_SCHEMA_NAME = "ekomunat.handoff"
@@ -109,7 +110,11 @@ class RegistryRecord(_Message):
     needs no second registry call to decide.
     """
 
-    registry: Literal["civil", "business", "cadastre"]
+    registry: RegistryName = Field(
+        description="the registry as routing.yaml names it (civil, business, cadastre, "
+        "treasury, ...); docs/municipal-it-guide.md lists the registries in service; a "
+        "back-office may skip a record from a registry it has no use for"
+    )
     operation: Annotated[str, Field(min_length=1, max_length=64)]
     retrieved_at: AwareDatetime
     data: dict[str, Any]

@@ -112,15 +112,15 @@ def build_routing(
     registries: dict[str, ResilientRegistry] = {}
     for name, config in routing.registries.items():
         try:
-            registries[name.value] = build_registry(
-                name.value,
+            registries[name] = build_registry(
+                name,
                 kind=config.kind,
                 contract=settings.contracts_root / config.contract,
                 endpoint=config.endpoint,
                 policy=policy_of(config),
             )
         except (ContractError, ValueError) as exc:
-            raise document.error(("registries", name.value, "contract"), str(exc)) from exc
+            raise document.error(("registries", name, "contract"), str(exc)) from exc
     operations = {name: registry.operations() for name, registry in registries.items()}
     table = compile_routing(routing, document, catalogue, operations)
     return table, registries

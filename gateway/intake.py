@@ -379,7 +379,7 @@ class Intake:
             form=dict(submission.form),
             records=tuple(
                 RegistryRecord(
-                    registry=gathered.sources[name][0],  # type: ignore[arg-type]
+                    registry=gathered.sources[name][0],
                     operation=gathered.sources[name][1],
                     retrieved_at=now,
                     data=record.model_dump(mode="json"),

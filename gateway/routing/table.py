@@ -149,6 +149,7 @@ def compile_routing(
             problems.append(
                 document.problem(("routes",), f"catalogue service {service.code!r} has no route")
             )
+    _check_catalogue_registries(routing, catalogue, document, problems)
     _check_clients(routing, catalogue, document, problems)
     if problems:
         raise ConfigFileError(document.path, problems)
@@ -173,7 +174,7 @@ def _compile_calls(
     required = set(service.form.get("required", []))
     for position, call in enumerate(route_config.calls):
         where = (*at, "calls", position)
-        registry = call.registry.value
+        registry = call.registry
         if registry not in routing.registries:
             problems.append(
                 document.problem(
@@ -181,7 +182,7 @@ def _compile_calls(
                 )
             )
             continue
-        if registry not in {r.value for r in service.registries}:
+        if registry not in service.registries:
             problems.append(
                 document.problem(
                     (*where, "registry"),
@@ -306,6 +307,32 @@ def _check_anonymous(
                     f"rule {rule.kind} checks the applicant",
                 )
             )
+
+
+def _check_catalogue_registries(
+    routing: RoutingFile,
+    catalogue: Catalogue,
+    document: LocatedDocument,
+    problems: list[ConfigProblem],
+) -> None:
+    """Every registry a catalogue service names must be one that ``routing.yaml`` declares.
+
+    Registry names are data on both sides, so this is where a typo in either file, or a
+    registry the catalogue expects but the deployment lacks, is caught before any traffic.
+    """
+    listed: dict[str, list[str]] = {}
+    for service in catalogue.services:
+        for registry in service.registries:
+            if registry not in routing.registries:
+                listed.setdefault(registry, []).append(service.code)
+    for registry, services in sorted(listed.items()):
+        problems.append(
+            document.problem(
+                ("registries",),
+                f"the catalogue lists registry {registry!r} for {', '.join(services)}; "
+                "no such registry is declared here",
+            )
+        )
 
 
 def _check_clients(
