@@ -25,6 +25,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from adapters.amqp.topology import BrokerCommandFailed
 from gateway.settings import REPO_ROOT, Settings
 
 DEMO_MUNICIPALITIES = ("19", "20", "32")
@@ -184,7 +185,7 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
         if broker_up:
             try:
                 urls = party_urls(settings.amqp_url)
-            except (OSError, subprocess.CalledProcessError):
+            except (OSError, BrokerCommandFailed):
                 say("rabbitmqctl could not create the parties' broker users: their answers ")
                 say("are dead-lettered (the gateway believes only a sender the broker checked)\n")
                 urls = {}

@@ -279,7 +279,23 @@ def apply_commands(commands: Sequence[Sequence[str]]) -> None:
             completed = subprocess.run(
                 [program, "change_password", user, password], capture_output=True, text=True
             )
-        completed.check_returncode()
+        if completed.returncode != 0:
+            raise BrokerCommandFailed(command, completed.returncode, completed.stderr)
+
+
+class BrokerCommandFailed(RuntimeError):
+    """A rabbitmqctl command that failed, named without its arguments' secrets.
+
+    ``CalledProcessError`` would carry the whole command line, and ``add_user`` and
+    ``change_password`` hold a password there: what reaches a terminal or a log must not.
+    """
+
+    def __init__(self, command: Sequence[str], returncode: int, stderr: str) -> None:
+        secret_bearing = command[1:2] in (["add_user"], ["change_password"])
+        shown = list(command[:3]) if secret_bearing else command
+        super().__init__(
+            f"{' '.join(shown)} failed with exit status {returncode}: {stderr.strip()}"
+        )
 
 
 def _user_exists(command: Sequence[str], output: str) -> bool:
