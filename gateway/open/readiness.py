@@ -50,21 +50,27 @@ def source_readiness(
     store: FeedStore, source: str, *, answered: bool, refreshed: bool, now: datetime
 ) -> SourceReadiness:
     """One source's state; ``answered``: it answered a fetch in this run; ``refreshed``: at
-    least one refresh has finished."""
+    least one refresh has finished (before that the feeds may hold half a refresh)."""
     content = [key for kind in SOURCE_KINDS.get(source, ()) for key in store.keys(kind)]
     watched: list[FeedKey] = [*content, ("years", source, None)]
     failing = store.failing(watched)
     failure = store.failure(failing[0]) if failing else None
     why = f"failing since {failure.since.isoformat()} ({failure.code})" if failure else ""
     fetched = [snapshot.fetched_at for key in content if (snapshot := store.get(key))]
-    if not fetched:
+    age_s = round((now - min(fetched)).total_seconds(), 1) if fetched else None
+    if not refreshed:
+        # Until the first refresh has finished, what the feeds hold is partial or kept from
+        # an earlier run: served, but not yet confirmed.
+        if age_s is None:
+            detail = "no good data yet; the first refresh is under way"
+            return SourceReadiness(source, Readiness.NOT_READY, detail, None)
+        detail = f"the first refresh is under way; serving what is kept, {age_s} s old"
+        return SourceReadiness(source, Readiness.DEGRADED, detail, age_s)
+    if age_s is None:
         if answered and not failing:
             return SourceReadiness(source, Readiness.READY, "answered; publishes nothing", None)
-        detail = "no good data yet" + (f"; {why}" if why else "")
-        if not refreshed and not why:
-            detail += "; the first refresh is under way"
+        detail = "no good data" + (f"; {why}" if why else "")
         return SourceReadiness(source, Readiness.NOT_READY, detail, None)
-    age_s = round((now - min(fetched)).total_seconds(), 1)
     if failing:
         detail = f"serving the last good data, {age_s} s old; {why}"
         return SourceReadiness(source, Readiness.DEGRADED, detail, age_s)
