@@ -174,7 +174,7 @@ def start_gateway(
 def run_demo(*, keep_running: bool, wait_s: float) -> int:
     settings = Settings()
     say = sys.stdout.write
-    log_dir = REPO_ROOT / "var" / "demo"
+    log_dir = Path.cwd() / "var" / "demo"
     log_dir.mkdir(parents=True, exist_ok=True)
     for leftover in log_dir.glob("*.db*"):
         leftover.unlink()
@@ -182,6 +182,8 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
     python = sys.executable
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "GATEWAY_LOG_FORMAT": "json"}
 
+    # A service manager (or a test) stops the demo with SIGTERM: unwind, stopping every part.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     with ExitStack() as stack:
         endpoints = start_sandbox(stack, log_dir, env)
         say("sandbox registries and transparency sources\n")

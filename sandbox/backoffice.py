@@ -19,6 +19,7 @@ connection loop it shares with the sandbox ministry are in ``sandbox/office.py``
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -219,7 +220,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The back-office's options, on ``python -m sandbox.backoffice`` and on
     ``ekomunat-gateway backoffice``."""
     parser.add_argument("--municipality", required=True, help="two-digit KAS code, e.g. 19")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/%2F")
+    parser.add_argument(
+        "--amqp-url",
+        default=os.environ.get("GATEWAY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
+        help="the broker (default GATEWAY_AMQP_URL, as the gateway's, or %(default)s)",
+    )
     parser.add_argument(
         "--database", type=Path, help="SQLite file (default var/backoffice-CODE.db)"
     )

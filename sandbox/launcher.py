@@ -56,9 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--port-base",
         type=int,
-        default=DEFAULT_PORT_BASE,
-        help="civil listens on BASE+1, business BASE+2, cadastre BASE+3, their admin ports on "
-        "BASE+11..13; 0 picks free ports (default %(default)s)",
+        default=int(os.environ.get("SANDBOX_PORT_BASE", DEFAULT_PORT_BASE)),
+        help="civil listens on BASE+1, business BASE+2, cadastre BASE+3, the transparency "
+        "sources BASE+4..7, their admin ports on BASE+11..17; 0 picks free ports "
+        "(default SANDBOX_PORT_BASE or %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the data set")
     parser.add_argument(

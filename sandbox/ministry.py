@@ -27,6 +27,7 @@ and imports nothing of the gateway.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -247,7 +248,11 @@ class Ministry(QueueOffice):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ministry's options, on ``python -m sandbox.ministry`` and on
     ``ekomunat-gateway ministry``."""
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/%2F")
+    parser.add_argument(
+        "--amqp-url",
+        default=os.environ.get("GATEWAY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
+        help="the broker (default GATEWAY_AMQP_URL, as the gateway's, or %(default)s)",
+    )
     parser.add_argument("--database", type=Path, help="SQLite file (default var/ministry.db)")
     parser.add_argument("--prefix", default="", help="name prefix of a private topology")
     parser.add_argument("--decision-delay", type=float, default=2.0, help="seconds to decide")
