@@ -135,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Start every server, print where they listen, and wait (see the module's docstring)."""
+    parent = os.getppid()  # before the slow start, so an early exit of the parent is seen
     try:
         knobs = _knobs_per_registry(args.fault)
     except (ValueError, ValidationError) as exc:
@@ -197,7 +198,6 @@ def run(args: argparse.Namespace) -> int:
             print(describe_open_source(addresses[source]), flush=True)
         print(f"sandbox ready seed={args.seed} persons={args.persons}", flush=True)
         sentinels = [c.sentinel for c in children]
-        parent = os.getppid()
         while not stop.requested and (not args.exit_with_parent or parent_alive(parent)):
             if multiprocessing.connection.wait(sentinels, timeout=0.5):
                 print("sandbox: a registry process stopped unexpectedly", file=sys.stderr)
