@@ -85,7 +85,7 @@ class Sandbox:
 def start_sandbox() -> Sandbox:
     """``python -m sandbox --port-base 0``; read where each registry listens from stdout."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port-base", "0"],
+        [sys.executable, "-m", "sandbox", "--port-base", "0", "--exit-with-parent"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -121,7 +121,7 @@ class Sandbox:
     def start(cls, log_dir: Path) -> Sandbox:
         log = (log_dir / "sandbox.log").open("a", encoding="utf-8")
         process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--port-base", "0"],
+            [sys.executable, "-m", "sandbox", "--port-base", "0", "--exit-with-parent"],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=log,

@@ -18,7 +18,11 @@ from gateway.api import open311 as open311_api
 from gateway.api.admission import Admission, AdmissionMiddleware
 from gateway.api.header_limits import HeaderLimitMiddleware
 from gateway.api.open_data import install_open_data
-from gateway.api.problems import install_problem_handlers, problem_responses
+from gateway.api.problems import (
+    document_input_refusals,
+    install_problem_handlers,
+    problem_responses,
+)
 from gateway.api.request_context import RequestContextMiddleware
 from gateway.bootstrap import Gateway, bootstrap
 from gateway.logging import configure_logging
@@ -68,6 +72,7 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
         generate_unique_id_function=_operation_id,
     )
     install_problem_handlers(app)
+    document_input_refusals(app)
     # The last added runs first: every request gets its id (and its access line) before
     # admission decides, so a refusal can be traced like any other answer.
     app.add_middleware(

@@ -34,6 +34,7 @@ from gateway.hearings.desk import HearingDesk
 from gateway.intake import Intake
 from gateway.metrics import GatewayMetrics, StateSources
 from gateway.open.channel import OpenDataChannel, build_open_data
+from gateway.open.readiness import Readiness, SourceReadiness
 from gateway.ops.dead_letters import DeadLetterDesk
 from gateway.ops.instruments import equip
 from gateway.ops.live_log import LiveLog
@@ -55,6 +56,12 @@ class ReadinessReport:
     name: str
     ready: bool
     detail: str = ""
+    status: Readiness | None = None
+    """ready, degraded or not_ready; by default what ``ready`` says."""
+    required: bool = True
+    """False for a part the gateway serves citizens' requests without (the open-data feeds):
+    its state is reported, but it does not fail ``/ready``."""
+    sources: tuple[SourceReadiness, ...] = ()
 
 
 ReadinessCheck = Callable[[], Awaitable[ReadinessReport]]
@@ -304,7 +311,15 @@ def bootstrap(settings: Settings, *, clock: Callable[[], datetime] = utc_now) ->
     gateway.open_data = open_data
 
     async def open_data_ready() -> ReadinessReport:
-        return ReadinessReport("open_data", *open_data.readiness())
+        status, detail, sources = open_data.readiness()
+        return ReadinessReport(
+            "open_data",
+            status is not Readiness.NOT_READY,
+            detail,
+            status=status,
+            required=False,
+            sources=tuple(sources),
+        )
 
     gateway.readiness_checks.append(open_data_ready)
     gateway.closers.append(open_data.close)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from contracts.located_yaml import ConfigFileError
 from gateway.settings import Settings
@@ -112,9 +114,9 @@ def _routes_check(_args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from sandbox.launcher import main as sandbox_main
+    from sandbox.launcher import run
 
-    return int(sandbox_main(args.rest) or 0)
+    return run(args)
 
 
 def _logs(args: argparse.Namespace) -> int:
@@ -189,30 +191,31 @@ def _topology(args: argparse.Namespace) -> int:
 
 def _relay(args: argparse.Namespace) -> int:
     from contracts.catalogue import load_catalogue
-    from gateway.relay import main as relay_main
+    from gateway.relay import run
 
-    codes = ",".join(load_catalogue(Settings().catalogue_dir).municipality_codes)
-    relay_main(["--municipalities", codes, *args.rest])
+    if not args.municipalities:
+        args.municipalities = ",".join(load_catalogue(Settings().catalogue_dir).municipality_codes)
+    run(args)
     return 0
 
 
 def _backoffice(args: argparse.Namespace) -> int:
-    from sandbox.backoffice import main as backoffice_main
+    from sandbox.backoffice import run
 
-    backoffice_main(args.rest)
+    run(args)
     return 0
 
 
 def _ministry(args: argparse.Namespace) -> int:
-    from sandbox.ministry import main as ministry_main
+    from sandbox.ministry import run
 
-    ministry_main(args.rest)
+    run(args)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ekomunat-gateway", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
 
     serve = commands.add_parser("serve", help="run the HTTP gateway")
     serve.add_argument("--host", help="bind address (default GATEWAY_HOST or 127.0.0.1)")
@@ -275,30 +278,56 @@ def build_parser() -> argparse.ArgumentParser:
         )
     topology.set_defaults(handler=_topology)
 
-    relay = commands.add_parser(
-        "relay", help="run the outbox relay alone (arguments go to gateway.relay)"
-    )
-    relay.add_argument("rest", nargs=argparse.REMAINDER)
-    relay.set_defaults(handler=_relay)
-
-    backoffice = commands.add_parser(
-        "backoffice", help="run the sandbox municipal back-office (e.g. --municipality 19)"
-    )
-    backoffice.add_argument("rest", nargs=argparse.REMAINDER)
-    backoffice.set_defaults(handler=_backoffice)
-
-    ministry_office = commands.add_parser(
-        "ministry", help="run the sandbox ministry that reviews municipal acts (MAPL)"
-    )
-    ministry_office.add_argument("rest", nargs=argparse.REMAINDER)
-    ministry_office.set_defaults(handler=_ministry)
-
-    sandbox = commands.add_parser(
-        "sandbox", help="run the sandbox registries (arguments go to the sandbox launcher)"
-    )
-    sandbox.add_argument("rest", nargs=argparse.REMAINDER)
-    sandbox.set_defaults(handler=_sandbox)
+    for name, module, handler, summary in MODULE_COMMANDS:
+        command = commands.add_parser(name, help=summary, description=summary, options_of=module)
+        command.set_defaults(handler=handler)
     return parser
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A sub-command's parser; one that starts a module takes that module's own options.
+
+    The module's ``add_arguments`` defines them once, for ``python -m <module>`` and for this
+    command alike. It is imported only when its command is parsed: the relay and the sandbox
+    cost a second or two to import, and ``logs`` or ``routes check`` must not wait for that.
+    """
+
+    def __init__(self, *args: Any, options_of: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._options_of = options_of
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._options_of is not None:
+            module, self._options_of = importlib.import_module(self._options_of), None
+            module.add_arguments(self)
+        return super().parse_known_args(args, namespace)
+
+
+MODULE_COMMANDS = (
+    (
+        "relay",
+        "gateway.relay",
+        _relay,
+        "run the outbox relay alone (scale-out); it declares every catalogue municipality's "
+        "queue unless --municipalities says which",
+    ),
+    ("backoffice", "sandbox.backoffice", _backoffice, "run a sandbox municipal back-office"),
+    (
+        "ministry",
+        "sandbox.ministry",
+        _ministry,
+        "run the sandbox ministry that reviews municipal acts (MAPL)",
+    ),
+    (
+        "sandbox",
+        "sandbox.launcher",
+        _sandbox,
+        "run the sandbox registries and transparency sources alone",
+    ),
+)
+"""(command, module whose ``add_arguments`` gives its options, handler, summary)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,8 +6,12 @@ acts, then a sample portal client that makes sync and async requests and follows
 the municipalities have decided, and a sample municipality client that submits acts for
 legality review and holds a public hearing. Each part is a
 real process talking over loopback, exactly as in production; their logs go to
-``var/demo/*.log`` so the terminal shows only the story. With RabbitMQ unreachable it still
-runs, and says that the applications wait in the outbox.
+``var/demo/*.log`` so the terminal shows only the story, and the gateway's JSON lines also to
+``var/gateway.log`` (``GATEWAY_LOG_FILE``), which ``ekomunat-gateway logs`` follows. With
+RabbitMQ unreachable it still runs, and says that the applications wait in the outbox.
+
+``start_sandbox`` and ``start_gateway`` are the building blocks the demo's own test starts
+too, so the gateway a test checks is the gateway ``make run`` shows.
 """
 
 from __future__ import annotations
@@ -29,6 +33,16 @@ from adapters.amqp.topology import BrokerCommandFailed
 from gateway.settings import REPO_ROOT, Settings
 
 DEMO_MUNICIPALITIES = ("19", "20", "32")
+SOURCE_SETTINGS = {
+    "civil": "GATEWAY_CIVIL_REGISTRY_URL",
+    "business": "GATEWAY_BUSINESS_REGISTRY_URL",
+    "cadastre": "GATEWAY_CADASTRE_URL",
+    "treasury": "GATEWAY_TREASURY_URL",
+    "procurement": "GATEWAY_PROCUREMENT_URL",
+    "urban_planning": "GATEWAY_URBAN_PLANNING_URL",
+    "ministry_permits": "GATEWAY_MINISTRY_PERMITS_URL",
+}
+"""The variable of ``routing.yaml`` that takes each sandbox server's URL (its launcher line)."""
 
 
 class Process:
@@ -145,42 +159,76 @@ def party_urls(amqp_url: str) -> dict[str, str]:
     }
 
 
+def start_sandbox(stack: ExitStack, log_dir: Path, env: dict[str, str]) -> dict[str, str]:
+    """The sandbox launcher on free ports, stopped with ``stack``; its servers' URLs by name."""
+    sandbox = Process(
+        "sandbox",
+        [sys.executable, "-m", "sandbox", "--port-base", "0", "--exit-with-parent"],
+        log_dir,
+        env,
+    )
+    stack.callback(sandbox.stop)
+    return _sandbox_endpoints(sandbox)
+
+
+def gateway_environment(endpoints: dict[str, str]) -> dict[str, str]:
+    """Every registry and transparency source the sandbox started, as ``routing.yaml`` reads
+    them: a server left out would leave its feeds on a default port where nothing listens."""
+    missing = sorted(set(SOURCE_SETTINGS) - set(endpoints))
+    if missing:
+        raise RuntimeError(f"the sandbox did not start {', '.join(missing)}")
+    return {SOURCE_SETTINGS[name]: endpoints[name] for name in SOURCE_SETTINGS}
+
+
+def start_gateway(
+    stack: ExitStack, log_dir: Path, env: dict[str, str], endpoints: dict[str, str], port: int
+) -> tuple[str, Process]:
+    """``ekomunat-gateway serve`` on ``port`` with the sandbox's URLs and a fresh SQLite store
+    in ``log_dir``; answers once it does, stopped with ``stack``."""
+    database = log_dir / "gateway.db"
+    for leftover in log_dir.glob("gateway.db*"):
+        leftover.unlink()
+    gateway_env = {
+        **env,
+        **gateway_environment(endpoints),
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_DATABASE_URL": f"sqlite:///{database}",
+    }
+    gateway = Process(
+        "gateway", [sys.executable, "-m", "gateway.cli", "serve"], log_dir, gateway_env
+    )
+    stack.callback(gateway.stop)
+    host = gateway_env.get("GATEWAY_HOST", Settings().host)
+    base = f"http://{host}:{port}"
+    _wait_ready(base, gateway)
+    return base, gateway
+
+
 def run_demo(*, keep_running: bool, wait_s: float) -> int:
     settings = Settings()
     say = sys.stdout.write
-    log_dir = REPO_ROOT / "var" / "demo"
+    log_dir = Path.cwd() / "var" / "demo"
     log_dir.mkdir(parents=True, exist_ok=True)
-    database = log_dir / "gateway.db"
     for leftover in log_dir.glob("*.db*"):
         leftover.unlink()
     broker_up = broker_reachable(settings.amqp_url)
     python = sys.executable
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "GATEWAY_LOG_FORMAT": "json"}
 
+    # A service manager (or a test) stops the demo with SIGTERM: unwind, stopping every part.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     with ExitStack() as stack:
-        sandbox = Process("sandbox", [python, "-m", "sandbox", "--port-base", "0"], log_dir, env)
-        stack.callback(sandbox.stop)
-        endpoints = _sandbox_endpoints(sandbox)
-        say("sandbox registries\n")
+        endpoints = start_sandbox(stack, log_dir, env)
+        say("sandbox registries and transparency sources\n")
         for name, url in endpoints.items():
-            say(f"  {name:9} {url}\n")
+            say(f"  {name:16} {url}\n")
 
         port = (
             settings.port if _port_free(settings.host, settings.port) else _free_port(settings.host)
         )
-        base = f"http://{settings.host}:{port}"
-        gateway_env = {
-            **env,
-            "GATEWAY_PORT": str(port),
-            "GATEWAY_DATABASE_URL": f"sqlite:///{database}",
-            "GATEWAY_CIVIL_REGISTRY_URL": endpoints["civil"],
-            "GATEWAY_BUSINESS_REGISTRY_URL": endpoints["business"],
-            "GATEWAY_CADASTRE_URL": endpoints["cadastre"],
-        }
-        gateway = Process("gateway", [python, "-m", "gateway.cli", "serve"], log_dir, gateway_env)
-        stack.callback(gateway.stop)
-        _wait_ready(base, gateway)
+        base, gateway = start_gateway(stack, log_dir, env, endpoints, port)
         say(f"gateway\n  API       {base}/v1/catalogue/services\n  docs      {base}/docs\n")
+        say(f"  open data {base}/v1/open/budget (the feeds fill within a refresh)\n")
 
         if broker_up:
             try:
@@ -204,6 +252,7 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
                         "1",
                         "--database",
                         str(log_dir / f"backoffice-{code}.db"),
+                        "--exit-with-parent",
                     ],
                     log_dir,
                     env,
@@ -221,6 +270,7 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
                     "1",
                     "--database",
                     str(log_dir / "ministry.db"),
+                    "--exit-with-parent",
                 ],
                 log_dir,
                 env,
@@ -269,7 +319,8 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
             env=env,
             check=False,
         )
-        say(f"\nlogs: {log_dir}/*.log (one JSON line per hop)\n")
+        log_file = settings.log_file or f"{log_dir}/gateway.log"
+        say(f"\nlogs: {log_dir}/*.log; the gateway's hops: ekomunat-gateway logs {log_file} -f\n")
         if municipal.returncode != 0:
             return municipal.returncode
         if keep_running:

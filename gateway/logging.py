@@ -16,6 +16,7 @@ import re
 import sys
 import uuid
 from collections.abc import Mapping, MutableMapping
+from logging.handlers import RotatingFileHandler
 from typing import Any
 
 import orjson
@@ -107,6 +108,51 @@ def _orjson_text(value: Any, **options: Any) -> str:
     return orjson.dumps(value, **options).decode("utf-8")
 
 
+class FileCopy:
+    """structlog processor: the masked event, as one JSON line, into the log file too.
+
+    It runs after the masking and before the stream's renderer, and leaves the event as it
+    found it, so stderr keeps its own format (console in a terminal) while the file always
+    holds the JSON lines that ``ekomunat-gateway logs`` reads. The file is a standard
+    ``RotatingFileHandler``: rotated by size, its backups ``gateway.log.1`` … kept.
+    """
+
+    def __init__(self, handler: logging.Handler) -> None:
+        self._handler = handler
+        self._exceptions = structlog.processors.ExceptionRenderer(
+            ExceptionDictTransformer(show_locals=False)
+        )
+        self._render = structlog.processors.JSONRenderer(serializer=_orjson_text)
+
+    def __call__(
+        self, logger: Any, method: str, event_dict: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        line = self._render(logger, method, self._exceptions(logger, method, dict(event_dict)))
+        self._handler.handle(logging.makeLogRecord({"msg": line, "levelname": method.upper()}))
+        return event_dict
+
+
+_open_file_handlers: list[logging.Handler] = []
+"""The log file of the last ``configure_logging``, closed when the process configures again."""
+
+
+def log_file_handler(settings: Settings) -> logging.Handler | None:
+    """The rotating handler of ``GATEWAY_LOG_FILE``, its folder made; None when it is off."""
+    while _open_file_handlers:
+        _open_file_handlers.pop().close()
+    if settings.log_file is None:
+        return None
+    settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(
+        settings.log_file,
+        maxBytes=settings.log_file_max_bytes,
+        backupCount=settings.log_file_backups,
+        encoding="utf-8",
+    )
+    _open_file_handlers.append(handler)
+    return handler
+
+
 def configure_logging(settings: Settings) -> None:
     """Configure structlog and the standard library once, for the whole process."""
     level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
@@ -134,6 +180,9 @@ def configure_logging(settings: Settings) -> None:
         if use_console
         else structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
     )
+    file_handler = log_file_handler(settings)
+    # Both structlog's events and the libraries' lines reach the file, masked, as JSON.
+    file_copy = [] if file_handler is None else [FileCopy(file_handler)]
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -141,6 +190,7 @@ def configure_logging(settings: Settings) -> None:
         structlog.processors.StackInfoRenderer(),
         exceptions,
         mask_personal_numbers,
+        *file_copy,
         renderer,
     ]
     structlog.configure(
@@ -164,6 +214,7 @@ def configure_logging(settings: Settings) -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 mask_personal_numbers,
+                *file_copy,
                 # A logging.Formatter must return text.
                 structlog.dev.ConsoleRenderer()
                 if use_console

@@ -251,10 +251,8 @@ class Relay:
             )
 
 
-def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m gateway.relay", description="Publish the outbox to RabbitMQ."
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The relay's options, on ``python -m gateway.relay`` and on ``ekomunat-gateway relay``."""
     parser.add_argument("--database-url", help="default: GATEWAY_DATABASE_URL")
     parser.add_argument("--amqp-url", help="default: GATEWAY_AMQP_URL")
     parser.add_argument("--prefix", default="", help="name prefix of a private topology")
@@ -272,12 +270,18 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=0.05,
         help="seconds between looks at an idle outbox (alone, the relay hears of no commit)",
     )
-    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway.relay", description="Publish the outbox to RabbitMQ."
+    )
+    add_arguments(parser)
+    run(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> None:
     """The standalone relay: runs until SIGINT or SIGTERM."""
-    args = _parse_args(argv)
     settings = Settings()
     configure_logging(settings)
     store = Store.from_url(args.database_url or settings.database_url)

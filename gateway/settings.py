@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     log_format: LogFormat = Field(
         LogFormat.AUTO, description="json, console, or auto (console in a terminal)"
     )
+    log_file: Path | None = Field(
+        REPO_ROOT / "var" / "gateway.log",
+        description="JSON log lines are also written here, whatever log_format says "
+        "(empty: stderr only); rotated by size",
+    )
+    log_file_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=0, description="rotate the log file at this size (0: never)"
+    )
+    log_file_backups: int = Field(5, ge=0, description="rotated log files kept (gateway.log.1 …)")
     catalogue_dir: Path = Field(
         REPO_ROOT / "contracts" / "catalogue", description="folder of the service catalogue"
     )
@@ -113,3 +122,9 @@ class Settings(BaseSettings):
     ops_sign_in_window_s: int = Field(
         300, ge=1, description="how far back failed operator sign-ins are counted"
     )
+
+    @field_validator("log_file", mode="before")
+    @classmethod
+    def _empty_log_file_is_none(cls, value: object) -> object:
+        """``GATEWAY_LOG_FILE=`` (empty) turns the file off; it is not the current folder."""
+        return None if value == "" else value

@@ -19,7 +19,7 @@ connection loop it shares with the sandbox ministry are in ``sandbox/office.py``
 from __future__ import annotations
 
 import argparse
-import signal
+import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -40,6 +40,7 @@ from contracts.messages import (
     StatusUpdate,
 )
 from sandbox.office import LocalDatabase, QueueOffice
+from sandbox.parent_watch import add_exit_with_parent
 
 log = structlog.get_logger()
 
@@ -215,22 +216,33 @@ class BackOffice(QueueOffice):
         )
 
 
-def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m sandbox.backoffice", description="A reference municipal back-office."
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The back-office's options, on ``python -m sandbox.backoffice`` and on
+    ``ekomunat-gateway backoffice``."""
     parser.add_argument("--municipality", required=True, help="two-digit KAS code, e.g. 19")
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/%2F")
+    parser.add_argument(
+        "--amqp-url",
+        default=os.environ.get("GATEWAY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
+        help="the broker (default GATEWAY_AMQP_URL, as the gateway's, or %(default)s)",
+    )
     parser.add_argument(
         "--database", type=Path, help="SQLite file (default var/backoffice-CODE.db)"
     )
     parser.add_argument("--prefix", default="", help="name prefix of a private topology")
     parser.add_argument("--decision-delay", type=float, default=2.0, help="seconds to decide")
-    return parser.parse_args(argv)
+    add_exit_with_parent(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = _parse_args(argv)
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox.backoffice", description="A reference municipal back-office."
+    )
+    add_arguments(parser)
+    run(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> None:
+    """Consume the municipality's queue until SIGINT or SIGTERM (or the parent's exit)."""
     database = args.database or Path("var") / f"backoffice-{args.municipality}.db"
     office = BackOffice(
         args.municipality,
@@ -239,10 +251,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         prefix=args.prefix,
         decision_delay_s=args.decision_delay,
     )
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: office.request_stop())
-    office.run()
-    office.database.close()
+    office.run_as_command(exit_with_parent=args.exit_with_parent)
 
 
 if __name__ == "__main__":

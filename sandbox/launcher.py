@@ -11,9 +11,11 @@ prints one line per server, in a form both people and test fixtures can read:
     sandbox ready seed=20261123 persons=5000
 
 and then waits. SIGINT or SIGTERM stops the children cleanly; if a child dies, the launcher stops
-the others and exits non-zero; if the launcher's own parent goes away (a killed test run), it
-stops too, so no orphaned servers keep the ports. `main(argv)` is importable so the gateway's
-CLI can mount it.
+the others and exits non-zero. With ``--exit-with-parent`` (what test fixtures and the demo
+pass) it also stops when its own parent goes away (a killed test run), so no orphaned servers
+keep the ports; without it, a launcher started with ``&``, ``nohup`` or a service manager keeps
+running after the shell that started it exits. ``add_arguments`` and ``main(argv)`` are
+importable so the gateway's CLI mounts the same options.
 """
 
 import argparse
@@ -37,6 +39,7 @@ from sandbox.open_sources import (
     describe_open_source,
     run_open_source_process,
 )
+from sandbox.parent_watch import add_exit_with_parent, parent_alive
 from sandbox.seed import DEFAULT_PERSONS, DEFAULT_SEED
 from sandbox.server import ServerAddress, run_server_process
 
@@ -47,18 +50,16 @@ STOP_TIMEOUT_SECONDS = 10.0
 PATHS = {"civil": "/civil-registry", "business": "/business-registry", "cadastre": ""}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sandbox",
-        description="Start the civil registry, business registry and cadastre simulators.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The launcher's options, on ``python -m sandbox`` and on ``ekomunat-gateway sandbox``."""
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     parser.add_argument(
         "--port-base",
         type=int,
-        default=DEFAULT_PORT_BASE,
-        help="civil listens on BASE+1, business BASE+2, cadastre BASE+3, their admin ports on "
-        "BASE+11..13; 0 picks free ports (default %(default)s)",
+        default=int(os.environ.get("SANDBOX_PORT_BASE", DEFAULT_PORT_BASE)),
+        help="civil listens on BASE+1, business BASE+2, cadastre BASE+3, the transparency "
+        "sources BASE+4..7, their admin ports on BASE+11..17; 0 picks free ports "
+        "(default SANDBOX_PORT_BASE or %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the data set")
     parser.add_argument(
@@ -75,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="a fault knob at start, e.g. civil:latency_ms=200 or all:failure_rate=0.1 "
         "(knobs: " + ", ".join(FaultKnobs.model_fields) + "); repeatable",
     )
+    add_exit_with_parent(parser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m sandbox",
+        description="Start the registry simulators and the transparency sources.",
+    )
+    add_arguments(parser)
     return parser
 
 
@@ -120,7 +130,12 @@ def _stop_children(children: list[multiprocessing.process.BaseProcess]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start every server, print where they listen, and wait (see the module's docstring)."""
+    parent = os.getppid()  # before the slow start, so an early exit of the parent is seen
     try:
         knobs = _knobs_per_registry(args.fault)
     except (ValueError, ValidationError) as exc:
@@ -183,8 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(describe_open_source(addresses[source]), flush=True)
         print(f"sandbox ready seed={args.seed} persons={args.persons}", flush=True)
         sentinels = [c.sentinel for c in children]
-        parent = os.getppid()
-        while not stop.requested and os.getppid() == parent:
+        while not stop.requested and (not args.exit_with_parent or parent_alive(parent)):
             if multiprocessing.connection.wait(sentinels, timeout=0.5):
                 print("sandbox: a registry process stopped unexpectedly", file=sys.stderr)
                 return 1

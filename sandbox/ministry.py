@@ -27,7 +27,7 @@ and imports nothing of the gateway.
 from __future__ import annotations
 
 import argparse
-import signal
+import os
 import time
 import uuid
 from collections.abc import Sequence
@@ -49,6 +49,7 @@ from contracts.act_messages import (
 from contracts.complaint_messages import PublicNote
 from contracts.messages import DecidedBy
 from sandbox.office import LocalDatabase, QueueOffice
+from sandbox.parent_watch import add_exit_with_parent
 
 log = structlog.get_logger()
 
@@ -244,30 +245,38 @@ class Ministry(QueueOffice):
         return True
 
 
-def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ministry's options, on ``python -m sandbox.ministry`` and on
+    ``ekomunat-gateway ministry``."""
+    parser.add_argument(
+        "--amqp-url",
+        default=os.environ.get("GATEWAY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F"),
+        help="the broker (default GATEWAY_AMQP_URL, as the gateway's, or %(default)s)",
+    )
+    parser.add_argument("--database", type=Path, help="SQLite file (default var/ministry.db)")
+    parser.add_argument("--prefix", default="", help="name prefix of a private topology")
+    parser.add_argument("--decision-delay", type=float, default=2.0, help="seconds to decide")
+    add_exit_with_parent(parser)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m sandbox.ministry",
         description="A reference ministry back-office reviewing municipal acts.",
     )
-    parser.add_argument("--amqp-url", default="amqp://guest:guest@127.0.0.1:5672/%2F")
-    parser.add_argument("--database", type=Path, help="SQLite file (default var/ministry.db)")
-    parser.add_argument("--prefix", default="", help="name prefix of a private topology")
-    parser.add_argument("--decision-delay", type=float, default=2.0, help="seconds to decide")
-    return parser.parse_args(argv)
+    add_arguments(parser)
+    run(parser.parse_args(argv))
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = _parse_args(argv)
+def run(args: argparse.Namespace) -> None:
+    """Consume the ministry's queue of acts until SIGINT or SIGTERM (or the parent's exit)."""
     ministry = Ministry(
         args.amqp_url,
         args.database or Path("var") / "ministry.db",
         prefix=args.prefix,
         decision_delay_s=args.decision_delay,
     )
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: ministry.request_stop())
-    ministry.run()
-    ministry.database.close()
+    ministry.run_as_command(exit_with_parent=args.exit_with_parent)
 
 
 if __name__ == "__main__":

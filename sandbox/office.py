@@ -10,6 +10,7 @@ with backoff). ``sandbox/backoffice.py`` and ``sandbox/ministry.py`` add their o
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import threading
 import time
@@ -24,6 +25,8 @@ import structlog
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
 from pika.spec import Basic, BasicProperties
+
+from sandbox.parent_watch import stop_with_parent
 
 log = structlog.get_logger()
 
@@ -151,6 +154,16 @@ class QueueOffice:
         if self._thread is not None:
             self._thread.join(15)
             self._thread = None
+
+    def run_as_command(self, *, exit_with_parent: bool) -> None:
+        """The office as its own process: run until SIGINT or SIGTERM (or, when asked, until
+        the process that started it exits), then close its file."""
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signal_number, lambda *_: self.request_stop())
+        if exit_with_parent:
+            stop_with_parent(self.request_stop)
+        self.run()
+        self.database.close()
 
     def run(self) -> None:
         """Consume and publish until ``stop``; reconnect after any broker trouble."""

@@ -1,5 +1,11 @@
 """Fixtures shared by the whole suite live in tests/fixtures/, one module per real part."""
 
+import os
+
+# The gateways a test starts log to their stderr, not into the developer's var/gateway.log;
+# a test of the log file names its own (and inherits this in the processes it starts).
+os.environ.setdefault("GATEWAY_LOG_FILE", "")
+
 pytest_plugins = [
     "tests.fixtures.sandbox",
     "tests.fixtures.broker",

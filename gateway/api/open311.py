@@ -46,7 +46,7 @@ from gateway.api.open_data import public_base_url
 from gateway.complaints.desk import ComplaintDesk, ComplaintQuery
 from gateway.complaints.open311_documents import MEDIA_TYPES, Format, as_format, render
 from gateway.complaints.public_view import open311_request
-from gateway.complaints.refusals import ComplaintRefused, Reason
+from gateway.complaints.refusals import ComplaintRefused, Reason, known_codes
 from gateway.complaints.screening import (
     ADDRESS_LIMIT,
     IDENTIFIER_LIMIT,
@@ -187,7 +187,22 @@ class Open311Route(APIRoute):
         return handle
 
 
-router = APIRouter(prefix="/open311", tags=["open311"], route_class=Open311Route)
+def _error_responses() -> dict[int | str, dict[str, Any]]:
+    """The spec's error list, documented on every operation under each status it comes with
+    (the refusal codes' own statuses: 400, 403, 404, and 503 when the gateway is full)."""
+    content = {media.split(";")[0]: {} for media in MEDIA_TYPES.values()}
+    return {
+        status: {"description": "Open311 errors: a list of {code, description}", "content": content}
+        for status in sorted(set(known_codes().values()))
+    }
+
+
+router = APIRouter(
+    prefix="/open311",
+    tags=["open311"],
+    route_class=Open311Route,
+    responses=_error_responses(),
+)
 
 
 def _desk(request: Request) -> ComplaintDesk:

@@ -188,6 +188,34 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return render(Problem("internal.error"), request, request_language(request))
 
 
+def document_input_refusals(app: FastAPI) -> None:
+    """List the 400 problem on every operation that takes parameters or a body.
+
+    A malformed query, path, header or JSON body is refused with 400 (``_on_validation_error``)
+    before any handler runs, so no route declares it itself; without this the published
+    document would not say so, and a client generated from it would not expect it.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for path_item in document.get("paths", {}).values():
+                for operation in path_item.values():
+                    if operation.get("parameters") or operation.get("requestBody"):
+                        operation["responses"].setdefault("400", _INPUT_REFUSAL)
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_INPUT_REFUSAL: dict[str, Any] = {
+    "description": "a malformed parameter or body (request.query.invalid, "
+    "request.header.invalid, request.body.malformed)",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDocument"}}},
+}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(Refusal, _on_refusal)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import structlog
 
@@ -20,6 +21,7 @@ from adapters.registry import build_registry
 from contracts.catalogue import Catalogue
 from gateway.open.feeds import FeedStore
 from gateway.open.permits import PermitRegister
+from gateway.open.readiness import Readiness, SourceReadiness, source_readiness, worst
 from gateway.open.refresher import FeedRefresher, SourceClient
 from gateway.open.service import OpenData
 from gateway.open.settings import OpenDataSettings
@@ -39,14 +41,27 @@ class OpenDataChannel:
     service: OpenData
     refresher: FeedRefresher | None = None
 
-    def readiness(self) -> tuple[bool, str]:
-        """Always ready: the feeds serve their last good data even with every source down."""
-        if self.refresher is None:
-            return True, "refresher off"
-        return True, (
-            f"{self.refresher.refreshes} refreshes, last took "
-            f"{round(self.refresher.last_refresh_s, 2)} s"
+    def readiness(self) -> tuple[Readiness, str, list[SourceReadiness]]:
+        """The feeds' state, and each source's: ``not_ready`` while a source has never given
+        good data, ``degraded`` while one is failing and its last good data is served."""
+        refresher = self.refresher
+        if refresher is None:
+            return Readiness.READY, "refresher off", []
+        now = datetime.now(UTC)
+        sources = [
+            source_readiness(
+                self.service.store,
+                name,
+                answered=name in refresher.answered,
+                refreshed=refresher.refreshes > 0,
+                now=now,
+            )
+            for name in refresher.sources
+        ]
+        detail = (
+            f"{refresher.refreshes} refreshes, last took {round(refresher.last_refresh_s, 2)} s"
         )
+        return worst(source.status for source in sources), detail, sources
 
     async def close(self) -> None:
         if self.refresher is not None:

@@ -74,6 +74,13 @@ class FeedRefresher:
         self._stop: asyncio.Event | None = None
         self.refreshes = 0
         self.last_refresh_s = 0.0
+        self.answered: set[str] = set()
+        """Sources that have answered a fetch (a document, or "no such document") in this run."""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The names of the sources refreshed, in ``routing.yaml``'s order."""
+        return tuple(self._sources)
 
     # ---- life in a thread ------------------------------------------------------------------
 
@@ -242,6 +249,7 @@ class FeedRefresher:
                 record = await self._sources[source].call(operation, arguments)
             except RegistryNotFound:
                 self._store.drop(key)
+                self.answered.add(source)
                 outcomes[source]["absent"] += 1
                 return
             except RegistryError as exc:
@@ -249,4 +257,5 @@ class FeedRefresher:
                 outcomes[source]["failed"] += 1
                 return
         changed = self._store.put(key, record, _now())
+        self.answered.add(source)
         outcomes[source]["changed" if changed else "unchanged"] += 1
