@@ -31,6 +31,7 @@ from gateway.ops.dead_letters import REPLAY_HEADER
 from gateway.status import StatusConsumer
 from gateway.store import Store
 from tests.fixtures.broker import BROKER_HOST, BROKER_PORT, rabbitmqctl, wait_for_broker
+from tests.fixtures.broker_users import e2e_party
 from tests.fixtures.gateway import (
     OPERATOR_KEY,
     GatewayProcess,
@@ -90,7 +91,8 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriv
 
 
 def _dead_letter_from_the_consumer(url: str, store: Store) -> str:
-    """A status update for a request nobody knows, refused by the real consumer."""
+    """A status update for a request nobody knows, refused by the real consumer; sent by
+    Prishtinë's own broker user, the only sender the consumer believes."""
     names = TopologyNames()
     consumer = StatusConsumer(store, url, names=names)
     update = StatusUpdate(
@@ -102,14 +104,15 @@ def _dead_letter_from_the_consumer(url: str, store: Store) -> str:
         occurred_at=datetime.now(UTC),
     )
     message_id = str(uuid.uuid4())
+    prishtine = e2e_party(url).municipality("19")
     with running(consumer), pika.BlockingConnection(pika.URLParameters(url)) as connection:
         wait_until(lambda: consumer.health()["broker"] == "connected", what="consumer")
         channel = connection.channel()
-        channel.basic_publish(
+        prishtine.publish(
             names.status_exchange,
             update.routing_key,
             update.model_dump_json().encode(),
-            pika.BasicProperties(content_type="application/json", message_id=message_id),
+            message_id=message_id,
         )
         wait_until(
             lambda: (
