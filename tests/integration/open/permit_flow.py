@@ -22,41 +22,19 @@ from contracts.messages import DecidedBy, IssuedDocument, Note, StatusUpdate
 from gateway.status import StatusConsumer
 from tests.fixtures.broker_users import BrokerUsers
 from tests.fixtures.gateway import portal_headers
+from tests.fixtures.open_data import construction_permit, permit_application
 from tests.integration.relay.probes import running, wait_until
 
 
 def applicant_and_parcel(sandbox: Any) -> tuple[Any, Any]:
-    for index in range(200):
-        person = sandbox.seed.alive_parcel_owner(index)
-        for parcel, _ in sandbox.seed.possessions[person.personal_number]:
-            if not any(e.kind == "dispute" for e in parcel.encumbrances):
-                return person, parcel
-    raise LookupError("no undisputed parcel in the seed")
+    person, parcel, _application = permit_application(sandbox)
+    return person, parcel
 
 
 def apply_for_permit(client: TestClient, person: Any, parcel: Any) -> str:
     """A category I construction permit for ``parcel``; the accepted request's id."""
     submitted = client.post(
-        "/v1/requests",
-        headers=portal_headers(),
-        json={
-            "service": "construction-permit-category-i",
-            "municipality": parcel.municipality_code,
-            "language": "sq",
-            "applicant": {
-                "personal_number": person.personal_number,
-                "first_name": person.first_name,
-                "last_name": person.last_name,
-            },
-            "form": {
-                "cadastral_zone": parcel.cadastral_zone,
-                "parcel_number": parcel.parcel_number,
-                "construction_conditions_number": "KN-2026-0099",
-                "building_use": "residential",
-                "area_m2": 180,
-                "attachments": [{"name": "Projekti", "url": "https://example.org/projekti.pdf"}],
-            },
-        },
+        "/v1/requests", headers=portal_headers(), json=construction_permit(person, parcel)
     )
     assert submitted.status_code == 202, submitted.text
     return str(submitted.json()["request_id"])
