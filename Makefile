@@ -19,8 +19,11 @@ services:
 run: $(STAMP) services
 	$(BIN)/ekomunat-gateway demo
 
+# mypy checks the packages [tool.mypy] names in pyproject.toml; a type error stops the run
+# before the suite starts.
 test: $(STAMP) services
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) services
@@ -29,6 +32,7 @@ bench: $(STAMP) services
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) var

@@ -2,10 +2,14 @@
 
 The WSDL (``wsdl/business-registry.wsdl``) names the operations; this module only says how
 each validated answer becomes a record, and what each declared fault means. A person with no
-business gets an empty list from ``GetBusinessesByOwner``, not a fault.
+business gets an empty list from ``GetBusinessesByOwner``, not a fault. The XSD enumerates
+the coded values (legal form, status, role) and the record's pydantic model checks them again;
+the ``cast`` only tells mypy so.
 """
 
 from __future__ import annotations
+
+from typing import cast
 
 from adapters.civil_registry import address_from
 from adapters.operations import RecordMapper
@@ -16,7 +20,10 @@ from contracts.records import (
     BusinessActivity,
     BusinessesOfPerson,
     BusinessOwner,
+    BusinessRole,
+    BusinessStatus,
     BusinessSummary,
+    LegalForm,
 )
 
 
@@ -25,8 +32,8 @@ def _business(answer: XmlNode) -> Business:
     return Business(
         registration_number=node.text("registrationNumber"),
         name=node.text("name"),
-        legal_form=node.text("legalForm"),
-        status=node.text("status"),
+        legal_form=cast(LegalForm, node.text("legalForm")),
+        status=cast(BusinessStatus, node.text("status")),
         registered_on=node.date("registeredOn"),
         capital_eur=node.optional_decimal("capital"),
         activities=tuple(
@@ -43,7 +50,7 @@ def _business(answer: XmlNode) -> Business:
             BusinessOwner(
                 personal_number=owner.text("personalNumber"),
                 name=owner.text("name"),
-                share_percent=owner.text("sharePercent"),
+                share_percent=owner.decimal("sharePercent"),
             )
             for owner in node.child("owners").children("owner")
         ),
@@ -64,10 +71,10 @@ def _businesses_of_person(answer: XmlNode) -> BusinessesOfPerson:
             BusinessSummary(
                 registration_number=summary.text("registrationNumber"),
                 name=summary.text("name"),
-                legal_form=summary.text("legalForm"),
-                status=summary.text("status"),
+                legal_form=cast(LegalForm, summary.text("legalForm")),
+                status=cast(BusinessStatus, summary.text("status")),
                 municipality_code=summary.text("municipalityCode"),
-                role=summary.text("role"),
+                role=cast(BusinessRole, summary.text("role")),
             )
             for summary in answer.child("businesses").children("businessSummary")
         ),

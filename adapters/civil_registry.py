@@ -1,14 +1,28 @@
 """Civil registry (ARC) answers -> canonical records.
 
 The WSDL (``wsdl/civil-registry.wsdl``) names the operations; this module only says how each
-validated answer becomes a record, and what each declared fault means.
+validated answer becomes a record, and what each declared fault means. The XSD enumerates
+the coded values (sex, status, marital status) and the record's pydantic model checks them
+again; the ``cast`` only tells mypy so.
 """
 
 from __future__ import annotations
 
+from typing import cast
+
 from adapters.operations import RecordMapper
 from adapters.soap import SoapMapping, XmlNode
-from contracts.records import Address, BirthRecord, CivilStatus, Marriage, Person, Residence
+from contracts.records import (
+    Address,
+    BirthRecord,
+    CivilStatus,
+    LifeStatus,
+    MaritalStatus,
+    Marriage,
+    Person,
+    Residence,
+    Sex,
+)
 
 
 def address_from(node: XmlNode) -> Address:
@@ -32,9 +46,9 @@ def _person(answer: XmlNode) -> Person:
         mother_name=node.optional_text("motherName"),
         date_of_birth=node.date("dateOfBirth"),
         place_of_birth=node.text("placeOfBirth"),
-        sex=node.text("sex"),
+        sex=cast(Sex, node.text("sex")),
         citizenship=node.text("citizenship"),
-        status=node.text("status"),
+        status=cast(LifeStatus, node.text("status")),
         date_of_death=node.optional_date("dateOfDeath"),
         address=address_from(node.child("address")),
         municipality_code=node.text("municipalityCode"),
@@ -62,7 +76,7 @@ def _civil_status(answer: XmlNode) -> CivilStatus:
     marriage = node.optional_child("marriage")
     return CivilStatus(
         personal_number=node.text("personalNumber"),
-        marital_status=node.text("maritalStatus"),
+        marital_status=cast(MaritalStatus, node.text("maritalStatus")),
         marriage=None
         if marriage is None
         else Marriage(

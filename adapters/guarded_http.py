@@ -13,12 +13,16 @@ connections, and it:
   caller allows that, for a development origin), and connects to the address it checked,
   sending the name in ``Host`` and as TLS SNI. A DNS answer that changes between a check and
   a connect (rebinding) has no second lookup to slip into;
-- never follows a redirect (``http.client`` has no redirect handling), never uses a proxy
-  from the environment, and verifies TLS certificates against the host name.
+- never follows a redirect, never uses a proxy from the environment, and verifies TLS
+  certificates against the host name.
 
-The standard library's ``http.client`` is used rather than aiohttp: the callback sender is
-a thread sending one POST at a time, and here this module owns the connect step outright
-(aiohttp skips a custom resolver for IP literals and picks addresses in private code).
+The connections are aiohttp's, pooled and kept alive like the registries' (one client for
+every callback, on the outbox deliverer's event loop). aiohttp is never given a name to
+resolve: it would skip a custom resolver for anything that looks like an IP literal (so
+``127.1`` would reach loopback unchecked) and picks among addresses in private code. The
+request goes to the checked address itself, written as a literal, with the name in ``Host``
+and as ``server_hostname`` (SNI and certificate check). A pooled connection is keyed by that
+address and name, so it is only ever reused for an address that was checked again.
 
 Errors::
 
@@ -30,15 +34,17 @@ Errors::
 
 from __future__ import annotations
 
-import http.client
+import asyncio
 import ipaddress
 import re
 import socket
-import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
+
+import aiohttp
+from yarl import URL
 
 Scheme = Literal["http", "https"]
 DEFAULT_PORTS: dict[str, int] = {"http": 80, "https": 443}
@@ -150,91 +156,112 @@ def address_refusal(address: str) -> str | None:
     return None if ip.is_global else "not global"
 
 
-def post(
-    target: HttpTarget,
-    body: bytes,
-    headers: Mapping[str, str],
-    *,
-    timeout_s: float,
-    allow_non_global: bool = False,
-) -> int:
-    """POST ``body`` to ``target`` and return the answer's status; a 3xx is just a status.
+class GuardedHttpClient:
+    """The pooled HTTP client that callbacks go out on; created lazily on the loop using it.
 
-    Raises ``DestinationRefused`` before any connection is opened when the host resolves to
-    an address that is not global and ``allow_non_global`` is off.
+    ``post`` resolves the target's name once, refuses it when an address is not global
+    (unless ``allow_non_global``, for a development origin), and sends to the checked
+    addresses in order until one answers.
     """
-    addresses = _resolve(target)
-    if not allow_non_global:
-        for _, sockaddr in addresses:
-            reason = address_refusal(str(sockaddr[0]))
-            if reason is not None:
-                raise DestinationRefused(reason)
-    connection: http.client.HTTPConnection
-    if target.scheme == "https":
-        connection = _CheckedTlsConnection(target, addresses, timeout_s)
-    else:
-        connection = _CheckedConnection(target, addresses, timeout_s)
-    try:
-        connection.request("POST", target.path, body=body, headers=dict(headers))
-        response = connection.getresponse()
-        response.read(MAX_ANSWER_BYTES)
-        return response.status
-    except ssl.SSLError as exc:
-        raise DeliveryUnreachable("tls") from exc
-    except (OSError, http.client.HTTPException) as exc:
-        raise DeliveryUnreachable(type(exc).__name__) from exc
-    finally:
-        connection.close()
+
+    def __init__(self, *, timeout_s: float, max_connections: int = 50) -> None:
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._max_connections, use_dns_cache=False, keepalive_timeout=30.0
+                ),
+                timeout=self._timeout,
+                trust_env=False,
+                raise_for_status=False,
+                skip_auto_headers=("User-Agent",),
+            )
+        return self._session
+
+    async def post(
+        self,
+        target: HttpTarget,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        allow_non_global: bool = False,
+    ) -> int:
+        """POST ``body`` to ``target`` and return the answer's status; a 3xx is just a status.
+
+        Raises ``DestinationRefused`` before any connection is opened when the host resolves
+        to an address that is not global and ``allow_non_global`` is off, and
+        ``DeliveryUnreachable`` when no checked address answers.
+        """
+        addresses = await _resolve(target)
+        if not allow_non_global:
+            for _, sockaddr in addresses:
+                reason = address_refusal(str(sockaddr[0]))
+                if reason is not None:
+                    raise DestinationRefused(reason)
+        sent = {**headers, "Host": _host_header(target)}
+        last: DeliveryUnreachable | None = None
+        for address in dict.fromkeys(str(sockaddr[0]) for _, sockaddr in addresses):
+            try:
+                return await self._post_to(address, target, body, sent)
+            except _Unanswered as unanswered:
+                last = unanswered.error
+        raise last or DeliveryUnreachable("dns")
+
+    async def _post_to(
+        self, address: str, target: HttpTarget, body: bytes, headers: Mapping[str, str]
+    ) -> int:
+        host = f"[{address}]" if ":" in address else address
+        url = URL(f"{target.scheme}://{host}:{target.port}{target.path}", encoded=True)
+        try:
+            async with self._client().post(
+                url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                server_hostname=target.host if target.scheme == "https" else None,
+            ) as response:
+                await response.content.read(MAX_ANSWER_BYTES)
+                return response.status
+        except (aiohttp.ClientSSLError, aiohttp.ClientConnectorCertificateError) as exc:
+            raise DeliveryUnreachable("tls") from exc
+        except aiohttp.ClientConnectorError as exc:
+            # Nothing was sent: the next checked address may answer.
+            raise _Unanswered(DeliveryUnreachable(type(exc.os_error).__name__)) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise DeliveryUnreachable(type(exc).__name__) from exc
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
-def _resolve(target: HttpTarget) -> list[Address]:
+class _Unanswered(Exception):
+    """No connection to one address; the caller tries the next before giving up."""
+
+    def __init__(self, error: DeliveryUnreachable) -> None:
+        super().__init__(error.reason)
+        self.error = error
+
+
+def _host_header(target: HttpTarget) -> str:
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    default = DEFAULT_PORTS[target.scheme] == target.port
+    return host if default else f"{host}:{target.port}"
+
+
+async def _resolve(target: HttpTarget) -> list[Address]:
     try:
-        found = socket.getaddrinfo(
+        found = await asyncio.get_running_loop().getaddrinfo(
             target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
         )
     except (socket.gaierror, UnicodeError) as exc:
         raise DeliveryUnreachable("dns") from exc
-    addresses = [(family, sockaddr) for family, _, _, _, sockaddr in found]
+    addresses: list[Address] = [(family, sockaddr) for family, _, _, _, sockaddr in found]
     if not addresses:
         raise DeliveryUnreachable("dns")
     return addresses
-
-
-def _connect_first(addresses: Sequence[Address], timeout_s: float | None) -> socket.socket:
-    """A TCP connection to the first of the checked addresses that answers."""
-    last: OSError | None = None
-    for family, sockaddr in addresses:
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(timeout_s)
-            sock.connect(sockaddr)
-        except OSError as exc:
-            sock.close()
-            last = exc
-            continue
-        return sock
-    raise last or OSError("no address to connect to")
-
-
-class _CheckedConnection(http.client.HTTPConnection):
-    """Plain HTTP to addresses resolved and checked beforehand: ``connect`` never resolves."""
-
-    def __init__(self, target: HttpTarget, addresses: Sequence[Address], timeout_s: float) -> None:
-        super().__init__(target.host, target.port, timeout=timeout_s)
-        self._addresses = addresses
-
-    def connect(self) -> None:
-        self.sock = _connect_first(self._addresses, self.timeout)
-
-
-class _CheckedTlsConnection(http.client.HTTPSConnection):
-    """HTTPS to the checked addresses; the certificate is verified against the host name."""
-
-    def __init__(self, target: HttpTarget, addresses: Sequence[Address], timeout_s: float) -> None:
-        self._tls = ssl.create_default_context()
-        super().__init__(target.host, target.port, timeout=timeout_s, context=self._tls)
-        self._addresses = addresses
-
-    def connect(self) -> None:
-        sock = _connect_first(self._addresses, self.timeout)
-        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)

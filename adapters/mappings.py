@@ -17,6 +17,7 @@ from adapters import (
     civil_registry,
     ministry_permits,
     procurement,
+    tax_administration,
     treasury,
     urban_planning,
 )
@@ -27,6 +28,7 @@ MAPPINGS: Mapping[str, SoapMapping | RestMapping] = {
     "civil": civil_registry.MAPPING,
     "business": business_registry.MAPPING,
     "cadastre": cadastre.MAPPING,
+    "tax": tax_administration.MAPPING,
     "treasury": treasury.MAPPING,
     "procurement": procurement.MAPPING,
     "urban_planning": urban_planning.MAPPING,

@@ -8,6 +8,7 @@ a rejection or a bad answer would come back the same, so they are raised at once
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from tenacity import (
@@ -59,7 +60,8 @@ def build_retrying(
     ``sleep`` replaces ``asyncio.sleep`` in tests that must not wait for real backoff.
     """
     attempts = policy.retries if idempotent else 1
-    extra = {"sleep": sleep} if sleep is not None else {}
+    # Passed only when given: tenacity's own default sleeps for asyncio and trio alike.
+    extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
     return AsyncRetrying(
         stop=stop_after_attempt(attempts),
         wait=wait_exponential(multiplier=policy.backoff_base_s, max=policy.backoff_max_s)

@@ -3,7 +3,10 @@
 One pooled, keep-alive HTTP client per registry, created lazily on the event loop that first
 uses it. The client is aiohttp, chosen by measurement: on this project's fan-out route it
 served ~9x the requests of httpx's async pool for a tenth of the CPU (``measured-here.md``;
-re-measured against the sandbox in ``bench/registry_adapters.py``).
+re-measured against the sandbox in ``bench/registry_adapters.py``). On the gateway's exact
+requests (``bench/registry_client.py``) a session per call costs ~3x this pooled one, and no
+further knob (a timeout per request, more skipped headers, one ``read()``, a prebuilt URL)
+measures better than the noise; what is left is aiohttp's own per-request work.
 
 The transport knows nothing of SOAP or JSON; it only turns network trouble into
 ``RegistryUnavailable`` and an oversized answer into ``RegistryBadResponse``. What a status

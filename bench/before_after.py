@@ -9,8 +9,8 @@ rounds, against one sandbox and one load generator, and reports each figure as t
 of its rounds and as a ratio. The earlier revision is checked out into a temporary git
 worktree (removed at the end) and runs with this checkout's virtual environment, so the
 libraries are the same and only the gateway's code differs. Each gateway gets a fresh SQLite
-file and a private RabbitMQ vhost, and writes its routing log (INFO, JSON) to a file, as in
-production.
+file (or, with ``--store postgresql``, a fresh PostgreSQL schema) and a private RabbitMQ
+vhost, and writes its routing log (INFO, JSON) to a file, as in production.
 
 Writes ``bench/results/before-after.md``.
 """
@@ -33,13 +33,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.report import table
-from bench.stack import ROOT, Meter, PrivateVhost, Sandbox, ready_gateway
+from bench.stack import ROOT, Meter, PostgresSchema, PrivateVhost, Sandbox, ready_gateway
 from bench.workload import applicants, async_body, sync_body, write_bodies
 from bench.wrk import run_wrk, wrk_available
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_BASE = "d0d6457"
 """The last commit before the hot-path work of issue #8, part 3 (bench/results/optimisation.md)."""
+
+_STORES = {
+    "sqlite": "a fresh SQLite file",
+    "postgresql": "a fresh schema of its own in PostgreSQL (127.0.0.1:5432, database test)",
+}
 
 CASES = {
     "baseline": "GET /health",
@@ -99,8 +104,19 @@ def measure_revision(
     with ExitStack() as stack:
         vhost = PrivateVhost().create()
         stack.callback(vhost.delete)
+        database_url = None
+        if options.store == "postgresql":
+            schema = PostgresSchema().create()
+            stack.callback(schema.drop)
+            database_url = schema.url
         gateway = ready_gateway(
-            stack, work_dir, sandbox=sandbox, amqp_url=vhost.url, label=label, root=root
+            stack,
+            work_dir,
+            sandbox=sandbox,
+            amqp_url=vhost.url,
+            label=label,
+            root=root,
+            database_url=database_url,
         )
         meter = Meter(gateway.pid)
         for case in ("sync", "async"):
@@ -193,7 +209,8 @@ Load average (1/5/15 min) before: {setting["load_before"]}; after: {setting["loa
 
 Both revisions ran in this one run, {options.rounds} alternating rounds of {options.duration:.0f} s
 per cell, against the same sandbox registries and load generator (wrk), each gateway a real
-process with a fresh SQLite file and the in-process relay; figures are medians of the rounds.
+process with {_STORES[options.store]} and the in-process relay; figures are medians of the
+rounds.
 Read the ratios: the machine's two vCPUs are shared with the load generator, the sandbox,
 RabbitMQ and whatever else runs here, so absolute rates move from run to run.
 
@@ -214,6 +231,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cases", default="baseline,sync,async")
     parser.add_argument("--applicants", type=int, default=200)
     parser.add_argument("--out", default=str(RESULTS / "before-after.md"))
+    parser.add_argument(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="each gateway's store: a fresh SQLite file, or a fresh schema in PostgreSQL's "
+        "database test",
+    )
     options = parser.parse_args(argv)
     options.levels = [int(level) for level in options.levels.split(",")]
     options.cases = [case for case in options.cases.split(",") if case]

@@ -2,7 +2,7 @@
 
 Run from the repository root (RabbitMQ and PostgreSQL running, wrk installed):
 
-    .venv/bin/python -m bench.gateway_load            # full run, ~8 minutes
+    .venv/bin/python -m bench.gateway_load            # full run, ~9 minutes (make bench)
     .venv/bin/python -m bench.gateway_load --quick    # smoke run, ~2 minutes
 
 It starts the sandbox registries and the gateway as real processes on loopback (a fresh
@@ -18,12 +18,20 @@ SQLite file, a private RabbitMQ vhost, the in-process relay on), then measures:
    - ``sync (py)`` and ``direct (py)``: the sync route through the gateway, and the same two
      registry calls sent straight at the sandbox, both with the Python generator
      (``bench/loadgen.py``), so gateway against direct compares like with like;
+   - ``reference``: wrk, the same sync bodies at ``bench/reference_app.py``, its own process:
+     FastAPI, one shared aiohttp session and ``asyncio.gather`` over the same two registry
+     calls against the same sandbox, with no checks and no store (its CPU is its own);
 2. the hand-off rate, outbox to confirmed, with one and with two relay processes (SQLite and
    PostgreSQL);
 3. the cost of loading the catalogue, routing.yaml with every route and every WSDL/OpenAPI;
 4. the gateway's memory with 1,000 and 10,000 sync requests in flight, with admission off
    (the gateway of 1-3 runs with ``GATEWAY_MAX_IN_FLIGHT=0``, so it holds them all) and again
-   on a second gateway with the default limit, which refuses the excess with a 503.
+   on a second gateway with the default limit, which refuses the excess with a 503;
+5. ``workers`` (only when ``--sections`` names it): the cases of 1 again on a gateway started
+   with ``serve --workers N`` for each N of ``--workers`` (1,2), on the same store, each one's
+   CPU counted over the parent and all its workers:
+
+    .venv/bin/python -m bench.gateway_load --sections workers --store postgresql --levels 64
 
 Writes ``bench/results/gateway-load.md`` and ``bench/results/gateway-load.png``.
 """
@@ -48,9 +56,21 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from bench import report
 from bench.handoff import HandoffRun, measure_relays
-from bench.stack import Gateway, Meter, PostgresSchema, PrivateVhost, Sandbox, ready_gateway
+from bench.reference_app import template_of
+from bench.stack import (
+    Gateway,
+    Meter,
+    PostgresSchema,
+    PrivateVhost,
+    Reference,
+    Sandbox,
+    Usage,
+    ready_gateway,
+)
 from bench.workload import (
     applicants,
     async_body,
@@ -93,6 +113,8 @@ class Results:
     loading: dict[str, float] = field(default_factory=dict)
     memory: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    workers: dict[int, list[Cell]] = field(default_factory=dict)
+    drills: dict[str, Any] = field(default_factory=dict)
 
 
 DEFAULT_LIMIT = Settings.model_fields["max_in_flight"].default
@@ -129,7 +151,16 @@ class Bench:
             work_dir / "async.jsonl", [async_body(p) for p in self.people]
         )
         self.calls = work_dir / "direct.json"
-        self.calls.write_text(json.dumps(direct_calls(self.sandbox.urls, self.people)))
+        calls = direct_calls(self.sandbox.urls, self.people)
+        self.calls.write_text(json.dumps(calls))
+        self.reference: Reference | None = None
+        if "reference" in options.cases:
+            template = work_dir / "reference-calls.json"
+            template.write_text(json.dumps(template_of(calls[0], self.people[0].personal_number)))
+            self.reference = Reference(work_dir, calls_template=template)
+            stack.callback(self.reference.stop)
+            self.reference.wait_ready()
+            self.reference_meter = Meter(self.reference.pid)
         if options.store == "postgresql":
             schema = PostgresSchema().create()
             stack.callback(schema.drop)
@@ -154,9 +185,12 @@ class Bench:
 
     def _warm_up(self) -> None:
         """A few seconds of each route first: pools open, caches warm, the JIT-less path hot."""
-        for bodies in (self.sync_bodies, self.async_bodies):
+        targets = [(self.gateway.base, self.sync_bodies), (self.gateway.base, self.async_bodies)]
+        if self.reference is not None:
+            targets.append((self.reference.base, self.sync_bodies))
+        for base, bodies in targets:
             run_wrk(
-                self.gateway.base + "/v1/requests",
+                base + "/v1/requests",
                 connections=16,
                 duration_s=3,
                 post_bodies=bodies,
@@ -180,9 +214,11 @@ class Bench:
     # ---- 1. the cells ---------------------------------------------------------------------
 
     def measured(self, case: str, concurrency: int, action: Any) -> Cell:
-        before = self.meter.usage()
+        """Runs one cell; CPU and memory are the gateway's, or the reference app's for its own."""
+        meter = self.reference_meter if case == "reference" else self.meter
+        before = meter.usage()
         cell: Cell = action()
-        after = self.meter.usage()
+        after = meter.usage()
         cpu = after.cpu_s - before.cpu_s
         if case != "direct (py)":
             cell.gateway_cpu_us = cpu / cell.requests * 1e6 if cell.requests else None
@@ -196,8 +232,10 @@ class Bench:
         )
         return cell
 
-    def wrk_cell(self, case: str, concurrency: int, bodies: Path | None) -> Cell:
-        url = self.gateway.base + ("/v1/requests" if bodies else "/health")
+    def wrk_cell(
+        self, case: str, concurrency: int, bodies: Path | None, base: str | None = None
+    ) -> Cell:
+        url = (base or self.gateway.base) + ("/v1/requests" if bodies else "/health")
         result = run_wrk(
             url,
             connections=concurrency,
@@ -279,6 +317,14 @@ class Bench:
                 )
             if "async" in cases:
                 self.measured("async", concurrency, lambda c=concurrency: self.async_cell(c))
+            if "reference" in cases and self.reference is not None:
+                self.measured(
+                    "reference",
+                    concurrency,
+                    lambda c=concurrency, at=self.reference.base: self.wrk_cell(
+                        "reference", c, self.sync_bodies, at
+                    ),
+                )
             if "direct" in cases:
                 self.measured(
                     "sync (py)",
@@ -368,6 +414,32 @@ class Bench:
         )
         print(f"  loading: {self.results.loading}", flush=True)
 
+    # ---- 5. one against several worker processes ------------------------------------------
+
+    def run_workers(self) -> None:
+        """The cells of section 1 on ``serve --workers N`` for each N; the main gateway stays
+        idle meanwhile, and is put back afterwards."""
+        main_gateway, main_meter = self.gateway, self.meter
+        for workers in self.options.workers:
+            print(f"serve --workers {workers}", flush=True)
+            with ExitStack() as stack:
+                self.gateway = ready_gateway(
+                    stack,
+                    self.work_dir,
+                    sandbox=self.sandbox,
+                    amqp_url=self.vhost.url,
+                    label=f"workers-{workers}",
+                    database_url=self.database_url,
+                    extra_env={"GATEWAY_MAX_IN_FLIGHT": "0", "GATEWAY_WORKERS": str(workers)},
+                )
+                self.meter = WorkersMeter(self.gateway.pid)
+                self._warm_up()
+                first = len(self.results.cells)
+                self.run_cells()
+                self.results.workers[workers] = self.results.cells[first:]
+                del self.results.cells[first:]
+        self.gateway, self.meter = main_gateway, main_meter
+
     # ---- 4. memory in flight --------------------------------------------------------------
 
     def run_memory(self) -> None:
@@ -438,6 +510,81 @@ class Bench:
         time.sleep(2)
 
 
+def last_drills(folder: Path) -> dict[str, Any]:
+    """Lost and duplicated hand-offs over every fault of the last fail-over drill run.
+
+    The drills need a broker cluster, a PostgreSQL standby and nginx of their own, so
+    ``make bench`` cannot run them; the goals table shows their last results, named as such.
+    """
+    ledgers = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            ledgers.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue
+    ledgers = [ledger for ledger in ledgers if "run_at" in ledger and "lost" in ledger]
+    if not ledgers:
+        return {}
+    last = max(ledger["run_at"] for ledger in ledgers)
+    run = [ledger for ledger in ledgers if ledger["run_at"] == last]
+    return {
+        "command": run[0].get("command", "python -m bench.drills.run failover"),
+        "run_at": last,
+        "faults": len(run),
+        "lost": sum(int(ledger["lost"]) for ledger in run),
+        "duplicated": sum(int(ledger.get("duplicates_other_message_id", 0)) for ledger in run),
+    }
+
+
+class WorkersMeter(Meter):
+    """A ``Meter`` over a process and its children: ``serve --workers N`` serves from the
+    children, so their CPU is the gateway's."""
+
+    def usage(self) -> Usage:
+        parent = psutil.Process(self._process.pid)
+        processes = [parent, *parent.children(recursive=True)]
+        cpu = sum(p.cpu_times().user + p.cpu_times().system for p in processes)
+        rss = sum(p.memory_info().rss for p in processes) / 2**20
+        return Usage(cpu_s=cpu, rss_mib=rss, peak_rss_mib=rss)
+
+
+def render_workers(results: Results, options: argparse.Namespace) -> str:
+    """Section 5 as a table: per case and level, req/s and CPU per request for each N, and
+    the ratio to one worker, which is what this noisy shared machine can say."""
+    if not results.workers:
+        return ""
+    counts = sorted(results.workers)
+    lines = [
+        "",
+        "## One against several worker processes (`serve --workers N`)",
+        "",
+        f"Each cell {options.duration:.0f} s with wrk; CPU per request is the gateway's CPU "
+        "(the parent and every worker) over the requests answered. The load generator, the "
+        "sandbox registries, RabbitMQ and PostgreSQL share the same vCPUs, and other work ran on "
+        "the machine: absolute figures are noisy; compare within this run.",
+        "",
+        "| case | connections | "
+        + " | ".join(f"{n} worker(s): req/s | CPU/request" for n in counts)
+        + " | req/s ratio |",
+        "|---|---|" + "---|---|" * len(counts) + "---|",
+    ]
+    by_key = {n: {(c.case, c.concurrency): c for c in results.workers[n]} for n in counts}
+    for case, concurrency in by_key[counts[0]]:
+        row = [case, str(concurrency)]
+        rates = []
+        for n in counts:
+            cell = by_key[n].get((case, concurrency))
+            if cell is None:
+                row += ["", ""]
+                continue
+            cpu = f"{cell.gateway_cpu_us:,.0f} µs" if cell.gateway_cpu_us else ""
+            row += [f"{cell.rate:,.0f}", cpu]
+            rates.append(cell.rate)
+        ratio = f"{rates[-1] / rates[0]:.2f}" if len(rates) > 1 and rates[0] else ""
+        lines.append("| " + " | ".join([*row, ratio]) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.gateway_load", description=__doc__.split("\n")[0]
@@ -446,7 +593,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per cell")
     parser.add_argument("--levels", default="1,16,64,256", help="concurrency levels")
     parser.add_argument(
-        "--cases", default="baseline,sync,async,direct", help="which cases of section 1"
+        "--cases",
+        default="baseline,sync,async,reference,direct",
+        help="which cases of section 1",
     )
     parser.add_argument(
         "--sections", default="cells,handoff,loading,memory", help="which sections to run"
@@ -459,6 +608,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-postgresql", action="store_true", help="hand-offs on SQLite only")
     parser.add_argument("--out", default=str(RESULTS / "gateway-load.md"))
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs)")
+    parser.add_argument(
+        "--workers", default="1,2", help="worker counts of the workers section (serve --workers)"
+    )
     options = parser.parse_args(argv)
     if options.quick:
         options.duration = 3.0
@@ -471,6 +623,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     options.in_flight = [int(n) for n in str(options.in_flight).split(",")]
     options.cases = set(str(options.cases).split(","))
     options.sections = set(str(options.sections).split(","))
+    options.workers = [int(n) for n in str(options.workers).split(",")]
     return options
 
 
@@ -496,6 +649,9 @@ def main(argv: list[str] | None = None) -> int:
                 bench.run_loading()
             if "memory" in options.sections:
                 bench.run_memory()
+            if "workers" in options.sections:
+                bench.run_workers()
+            bench.results.drills = last_drills(RESULTS / "drills")
             if not bench.gateway.alive():
                 bench.results.notes.append("the gateway process died during the run")
     finally:
@@ -517,7 +673,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = Path(options.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    text = report.render(setting, bench.results)
+    text = report.render(setting, bench.results) + render_workers(bench.results, options)
     out.write_text(text, encoding="utf-8")
     if bench.results.cells:
         report.plot(bench.results.cells, out.with_suffix(".png"))

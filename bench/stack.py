@@ -147,6 +147,10 @@ class Sandbox:
             raise SystemExit("the sandbox did not start; see sandbox.log")
         return cls(process, urls, admin)
 
+    def endpoint_env(self) -> dict[str, str]:
+        """The variables routing.yaml reads the registries' endpoints from, set to this sandbox."""
+        return {_endpoint_variable(name): url for name, url in self.urls.items()}
+
     def set_faults(self, registry: str, **knobs: Any) -> None:
         """Replace the registry's fault knobs (``{}`` puts it back to normal)."""
         request = urllib.request.Request(
@@ -246,6 +250,20 @@ class PostgresSchema:
 # ---- the gateway --------------------------------------------------------------------------------
 
 
+def _wait_health(child: Child, base: str, what: str, timeout_s: float) -> float:
+    """Until ``base/health`` answers; the seconds it took. ``what`` names ``child`` in errors."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        if not child.alive():
+            raise RuntimeError(f"{what} stopped; see {child.log_path}")
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2):
+                return time.monotonic() - started
+        except (OSError, urllib.error.URLError):
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not answer in time; see {child.log_path}")
+
+
 class Gateway(Child):
     """``python -m gateway.cli serve --port P`` with its registries, store and broker."""
 
@@ -269,7 +287,7 @@ class Gateway(Child):
             "GATEWAY_DATABASE_URL": database_url,
             "GATEWAY_AMQP_URL": amqp_url,
             "GATEWAY_RELAY_ENABLED": "true" if relay else "false",
-            **{_endpoint_variable(name): url for name, url in sandbox.urls.items()},
+            **sandbox.endpoint_env(),
             **(extra_env or {}),
         }
         argv = [sys.executable, "-m", "gateway.cli", "serve", "--port", str(self.port)]
@@ -277,16 +295,28 @@ class Gateway(Child):
 
     def wait_ready(self, timeout_s: float = 120) -> float:
         """Until ``/health`` answers; returns the seconds it took from now."""
-        started = time.monotonic()
-        while time.monotonic() - started < timeout_s:
-            if not self.alive():
-                raise RuntimeError(f"the gateway stopped; see {self.log_path}")
-            try:
-                with urllib.request.urlopen(f"{self.base}/health", timeout=2):
-                    return time.monotonic() - started
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.05)
-        raise RuntimeError(f"the gateway did not answer in time; see {self.log_path}")
+        return _wait_health(self, self.base, "the gateway", timeout_s)
+
+
+class Reference(Child):
+    """``python -m bench.reference_app``: the naive fan-out the sync route is compared with."""
+
+    def __init__(self, log_dir: Path, *, calls_template: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        argv = [
+            sys.executable,
+            "-m",
+            "bench.reference_app",
+            "--port",
+            str(self.port),
+            "--calls",
+            str(calls_template),
+        ]
+        super().__init__("reference", argv, log_dir)
+
+    def wait_ready(self, timeout_s: float = 60) -> float:
+        return _wait_health(self, self.base, "the reference app", timeout_s)
 
 
 def ready_gateway(

@@ -228,7 +228,7 @@ class ActReviewDecision(_Message):
         extra="forbid",
         json_schema_extra={
             "if": {
-                "properties": {"state": {"enum": sorted(state.value for state in NOTE_REQUIRED)}}
+                "properties": {"state": {"enum": [*sorted(state.value for state in NOTE_REQUIRED)]}}
             },
             "then": {
                 "required": ["public_note"],

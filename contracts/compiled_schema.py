@@ -19,6 +19,7 @@ two to the same verdicts on every catalogue form and registry answer schema.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 import fastjsonschema
@@ -107,7 +108,7 @@ def _formats_of(checker: FormatChecker | None) -> dict[str, Callable[[Any], bool
     formats: dict[str, Callable[[Any], bool]] = {}
     for name in known:
         if checker is not None and name in checker.checkers:
-            formats[name] = lambda value, name=name: checker.conforms(value, name)
+            formats[name] = partial(checker.conforms, format=name)
         else:
             formats[name] = lambda _value: True
     return formats

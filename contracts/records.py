@@ -1,9 +1,9 @@
 """Canonical registry records: what the gateway knows about a person, a business or a parcel.
 
-The three state registries speak SOAP (civil, business) and REST (cadastre), each in its own
-vocabulary. The adapters translate every answer into one of these records, so that routing
-rules and service results never depend on a registry's wire format. The records are plain,
-frozen and snake_case; they carry no SOAP or HTTP knowledge.
+The four state registries speak SOAP (civil, business) and REST (cadastre, the tax
+administration), each in its own vocabulary. The adapters translate every answer into one of
+these records, so that routing rules and service results never depend on a registry's wire
+format. The records are plain, frozen and snake_case; they carry no SOAP or HTTP knowledge.
 
 Identifier formats are checked here as well as at the gateway's edge: a registry that answers
 with a malformed identifier has broken its contract, and the adapter reports it as a bad answer.
@@ -41,6 +41,7 @@ BusinessRole = Literal["owner", "authorised"]
 LandUse = Literal["residential", "agricultural", "forest", "commercial", "industrial", "public"]
 PropertyRight = Literal["ownership", "co-ownership", "possession"]
 EncumbranceKind = Literal["mortgage", "dispute", "easement", "pre-emption"]
+TaxType = Literal["vat", "corporate_income", "personal_income", "pension_contributions"]
 
 
 class _Record(BaseModel):
@@ -255,3 +256,30 @@ class PossessionList(_Record):
     owner_name: NonEmpty
     issued_at: datetime
     entries: tuple[PossessionEntry, ...] = ()
+
+
+class UnpaidObligation(_Record):
+    """One tax obligation a taxpayer has not settled: its tax, its period and what is owed."""
+
+    tax_type: TaxType
+    period: Annotated[str, Field(pattern=r"^20[0-9]{2}(-(0[1-9]|1[0-2]))?$")]
+    amount_eur: Decimal = Field(gt=0)
+    due_on: date
+
+
+class TaxClearance(_Record):
+    """Whether a business has settled its taxes (tax administration ``getTaxClearance``).
+
+    ``outstanding`` empty is the clearance a municipality asks for before it issues a permit
+    to a business; the fiscal number is ATK's own identifier of the same taxpayer.
+    """
+
+    business_number: BusinessNumber
+    fiscal_number: Annotated[str, Field(pattern=r"^[0-9]{9}$")]
+    taxpayer_name: NonEmpty
+    assessed_on: date
+    outstanding: tuple[UnpaidObligation, ...] = ()
+
+    @property
+    def cleared(self) -> bool:
+        return not self.outstanding

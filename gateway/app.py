@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -10,21 +11,24 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from gateway.api import acts as acts_api
+from gateway.api import assembly as assembly_api
 from gateway.api import catalogue, dashboard, health, ops, requests
 from gateway.api import complaints as complaints_api
+from gateway.api import data_usage as data_usage_api
 from gateway.api import hearings as hearings_api
 from gateway.api import metrics as metrics_api
 from gateway.api import open311 as open311_api
-from gateway.api.admission import Admission, AdmissionMiddleware
-from gateway.api.header_limits import HeaderLimitMiddleware
+from gateway.api import participation as participation_api
+from gateway.api.admission import Admission
+from gateway.api.front_door import FrontDoorMiddleware
 from gateway.api.open_data import install_open_data
 from gateway.api.problems import (
     document_input_refusals,
     install_problem_handlers,
     problem_responses,
 )
-from gateway.api.request_context import RequestContextMiddleware
 from gateway.bootstrap import Gateway, bootstrap
+from gateway.features import start_workers, stop_workers
 from gateway.logging import configure_logging
 from gateway.ops.live_log import attach as attach_live_log
 from gateway.settings import Settings
@@ -58,9 +62,12 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
         running = gateway or bootstrap(settings)
         detach_live_log = attach_live_log(running.live_log, running.metrics)
         running.metrics.in_flight.set_function(lambda: admission.in_flight)
+        # The workers live exactly as long as the app serves: bootstrap starts none.
+        start_workers(running)
         try:
             yield {"gateway": running}
         finally:
+            await asyncio.to_thread(stop_workers, running)
             detach_live_log()
             await running.close()
 
@@ -73,27 +80,36 @@ def create_app(settings: Settings | None = None, *, gateway: Gateway | None = No
     )
     install_problem_handlers(app)
     document_input_refusals(app)
-    # The last added runs first: every request gets its id (and its access line) before
-    # admission decides, so a refusal can be traced like any other answer.
+    # One middleware: every request gets its id (and its access line) before the header
+    # bounds and admission decide, so a refusal can be traced like any other answer.
     app.add_middleware(
-        AdmissionMiddleware, admission=admission, refusers={"/open311": open311_api.overloaded}
-    )
-    app.add_middleware(
-        HeaderLimitMiddleware,
+        FrontDoorMiddleware,
+        admission=admission,
         max_headers=settings.max_headers,
         max_header_bytes=settings.max_header_bytes,
+        refusers={"/open311": open311_api.overloaded},
     )
-    app.add_middleware(RequestContextMiddleware)
     # Starlette tries the routes one by one, in this order: the busiest come first (matching
     # the ~100 routes before the open-data ones was a quarter of a cached feed page's CPU).
     app.include_router(health.router)
     app.include_router(requests.router)
     install_open_data(app)
-    for router in (catalogue.router, acts_api.router, hearings_api.router, complaints_api.router):
+    for router in (
+        catalogue.router,
+        acts_api.router,
+        hearings_api.router,
+        assembly_api.router,
+        assembly_api.open_router,
+        participation_api.router,
+        complaints_api.router,
+        data_usage_api.router,
+        data_usage_api.open_router,
+    ):
         app.include_router(router, responses=OVERLOAD_RESPONSES)
     app.include_router(open311_api.router)
     app.include_router(ops.session_router)
     app.include_router(ops.router)
+    app.include_router(data_usage_api.ops_router)
     app.include_router(metrics_api.router)
     app.include_router(dashboard.router)
     return app

@@ -2,10 +2,13 @@
 
 When a municipality moves a request on and the request's client registered a callback URL,
 the status consumer writes a ``callback`` outbox row in the same transaction as the status
-change. The ``CallbackSender`` thread POSTs those rows and marks them published on a 2xx
-answer; any other answer (a redirect too: it is never followed) or a network error is
-retried with exponential backoff, and after ``max_attempts`` the row is set aside as failed
-(it stays in the outbox for operators).
+change. The callbacks go out through the same outbox machinery as the hand-offs
+(``gateway.relay.HttpRelay`` over ``gateway.outbox_ledger``), on the pooled async HTTP
+client of ``adapters.guarded_http``: a row is marked published on a 2xx answer; any other
+answer (a redirect too: it is never followed) or a network error is retried with
+exponential backoff, and after ``max_attempts`` the row is set aside as failed (it stays in
+the outbox for operators). A gateway killed mid-delivery loses nothing: the row stays
+claimed until its lease runs out, then it is sent again.
 
 A callback URL is the client's choice, so before each delivery the sender checks it again
 against the client's declared origins (``gateway.callback_origins``), and the connection is
@@ -13,9 +16,15 @@ made by ``adapters.guarded_http``, which refuses loopback, private and other non
 addresses after resolving the name, unless the origin is a development one. A refused row
 is failed at once: trying it again cannot make it allowed.
 
-The signature header lets the receiver check origin and freshness::
+Delivery is at least once. Each delivery carries two headers for the receiver::
 
+    X-Ekomunat-Delivery: <id>   the same on every attempt at one status change
     X-Ekomunat-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">
+
+A receiver de-duplicates on ``X-Ekomunat-Delivery``: a callback may arrive again after a
+timeout or a gateway restart (the first attempt reached the portal, its answer did not
+reach the gateway), and the second arrival of an id must change nothing. The signature
+lets the receiver check origin and freshness.
 
 ``verify_signature`` is the receiver's side of it (tests use it; the portal may copy it).
 """
@@ -25,23 +34,34 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import structlog
-
-from adapters.guarded_http import DeliveryError, DestinationRefused, post
+from adapters.guarded_http import (
+    DeliveryError,
+    DestinationRefused,
+    GuardedHttpClient,
+)
 from gateway.callback_origins import CallbackPolicy, CallbackRefused
+from gateway.outbox_ledger import RetryPolicy, retry_delay_s
+from gateway.relay import DELIVERED, DeliveryOutcome, HttpRelay, RelayEvents
 from gateway.store import OutboxKind, OutboxMessage, StatusChange, Store
-from gateway.store.clock import utc_now
 from gateway.store.unit_of_work import UnitOfWork
 
-log = structlog.get_logger()
+__all__ = [
+    "CallbackDelivery",
+    "CallbackSender",
+    "callback_body",
+    "queue_status_callback",
+    "retry_delay_s",
+    "sign",
+    "verify_signature",
+]
 
 SIGNATURE_HEADER = "X-Ekomunat-Signature"
+DELIVERY_HEADER = "X-Ekomunat-Delivery"
 EVENT_STATUS_CHANGED = "request.status_changed"
 CALLBACK_NAMESPACE = uuid.UUID("5d3f0f9e-8a4b-4c1e-9a57-0c6e4b1b7a10")
 
@@ -104,13 +124,47 @@ def queue_status_callback(
     )
 
 
-def retry_delay_s(attempts: int, *, base_s: float, cap_s: float) -> float:
-    """Exponential backoff after the ``attempts``-th failure: base, 2·base, 4·base … cap."""
-    return float(min(cap_s, base_s * 2 ** max(0, attempts - 1)))
+CALLBACK_EVENTS = RelayEvents(
+    delivered="callback.delivered", failed="callback.failed", loop_failed="callback.loop_failed"
+)
 
 
-class CallbackSender:
-    """Delivers ``callback`` outbox rows over HTTP in its own thread."""
+class CallbackDelivery:
+    """One callback row: admitted by the client's origins, signed, POSTed, judged.
+
+    Error texts name the reason, never the URL (it may hold a token).
+    """
+
+    def __init__(self, secret: bytes, policy: CallbackPolicy, client: GuardedHttpClient) -> None:
+        self._secret = secret
+        self._policy = policy
+        self._client = client
+
+    async def deliver(self, row: OutboxMessage) -> DeliveryOutcome:
+        try:
+            client_id = str(row.headers.get("client_id", ""))
+            target, origin = self._policy.admit(client_id, row.destination)
+        except CallbackRefused as refused:
+            return DeliveryOutcome(f"refused: {refused.reason}", final=True)
+        body = row.body.encode("utf-8")
+        headers = _callback_headers(row.headers, row.message_id)
+        headers[SIGNATURE_HEADER] = sign(self._secret, body, int(time.time()))
+        try:
+            status = await self._client.post(
+                target, body, headers, allow_non_global=origin.development
+            )
+        except DestinationRefused as refused:
+            return DeliveryOutcome(f"refused: resolves to a {refused.reason} address", final=True)
+        except DeliveryError as failure:
+            return DeliveryOutcome(f"unreachable: {failure.reason}")
+        return DELIVERED if 200 <= status < 300 else DeliveryOutcome(f"HTTP {status}")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+class CallbackSender(HttpRelay):
+    """The outbox's HTTP relay for ``callback`` rows, built from the callback settings."""
 
     def __init__(
         self,
@@ -127,114 +181,21 @@ class CallbackSender:
         idle_poll_s: float = 0.5,
         name: str | None = None,
     ) -> None:
-        self._store = store
-        self._secret = secret
-        self._policy = policy
-        self._batch_size = batch_size
-        self._lease_s = lease_s
-        self._timeout_s = timeout_s
-        self._max_attempts = max_attempts
-        self._base_delay_s = base_delay_s
-        self._max_delay_s = max_delay_s
-        self._idle_poll_s = idle_poll_s
-        self.name = name or f"callbacks-{uuid.uuid4().hex[:8]}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("the callback sender is already running")
-        self._thread = threading.Thread(target=self.run_forever, name="callbacks", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def run_forever(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = self.send_due()
-            except Exception:
-                log.exception("callback.loop_failed")
-                sent = 0
-            if sent < self._batch_size:
-                self._stop.wait(self._idle_poll_s)
-        with self._store.unit_of_work() as uow:
-            uow.outbox.release_claims_of(self.name)
-            uow.commit()
+        super().__init__(
+            store,
+            OutboxKind.CALLBACK,
+            CallbackDelivery(secret, policy, GuardedHttpClient(timeout_s=timeout_s)),
+            events=CALLBACK_EVENTS,
+            retry=RetryPolicy(max_attempts, base_delay_s, max_delay_s),
+            concurrency=batch_size,
+            lease_s=lease_s,
+            idle_poll_s=idle_poll_s,
+            name=name or f"callbacks-{uuid.uuid4().hex[:8]}",
+        )
 
     def health(self) -> dict[str, Any]:
-        stats = self._store.outbox_stats(OutboxKind.CALLBACK)
-        return {
-            "callback_depth": stats.depth,
-            "oldest_callback_age_s": round(stats.oldest_age_s(utc_now()), 3),
-        }
-
-    def send_due(self) -> int:
-        """Send one batch of due callbacks; returns how many rows it handled."""
-        with self._store.unit_of_work() as uow:
-            rows = uow.outbox.claim(
-                OutboxKind.CALLBACK, owner=self.name, limit=self._batch_size, lease_s=self._lease_s
-            )
-            uow.commit()
-        for row in rows:
-            self._deliver(row)
-        return len(rows)
-
-    def _deliver(self, row: OutboxMessage) -> None:
-        error, refused = self._post(row)
-        gave_up = refused or row.attempts + 1 >= self._max_attempts
-        with self._store.unit_of_work() as uow:
-            if error is None:
-                uow.outbox.mark_published([row.id])
-            elif gave_up:
-                uow.outbox.fail([row.id], error=error)
-            else:
-                delay = retry_delay_s(
-                    row.attempts + 1, base_s=self._base_delay_s, cap_s=self._max_delay_s
-                )
-                uow.outbox.release([row.id], error=error, delay_s=delay)
-            uow.commit()
-        if error is None:
-            log.info("callback.delivered", request_id=row.request_id, attempts=row.attempts + 1)
-        else:
-            log.warning(
-                "callback.failed",
-                request_id=row.request_id,
-                attempts=row.attempts + 1,
-                error=error,
-                gave_up=gave_up,
-            )
-
-    def _post(self, row: OutboxMessage) -> tuple[str | None, bool]:
-        """(why it failed or ``None``, whether it was refused and must not be tried again).
-
-        The error text names the reason, never the URL.
-        """
-        try:
-            client = str(row.headers.get("client_id", ""))
-            target, origin = self._policy.admit(client, row.destination)
-        except CallbackRefused as refused:
-            return f"refused: {refused.reason}", True
-        body = row.body.encode("utf-8")
-        headers = _callback_headers(row.headers, row.message_id)
-        headers[SIGNATURE_HEADER] = sign(self._secret, body, int(time.time()))
-        try:
-            status = post(
-                target,
-                body,
-                headers,
-                timeout_s=self._timeout_s,
-                allow_non_global=origin.development,
-            )
-        except DestinationRefused as refused:
-            return f"refused: resolves to a {refused.reason} address", True
-        except DeliveryError as failure:
-            return f"unreachable: {failure.reason}", False
-        return (None, False) if 200 <= status < 300 else (f"HTTP {status}", False)
+        depth, oldest_age_s = self.backlog()
+        return {"callback_depth": depth, "oldest_callback_age_s": oldest_age_s}
 
 
 def _callback_headers(row_headers: Mapping[str, Any], message_id: str) -> dict[str, str]:
@@ -242,5 +203,5 @@ def _callback_headers(row_headers: Mapping[str, Any], message_id: str) -> dict[s
         "Content-Type": "application/json",
         "User-Agent": "ekomunat-gateway",
         "X-Ekomunat-Event": str(row_headers.get("event", EVENT_STATUS_CHANGED)),
-        "X-Ekomunat-Delivery": message_id,
+        DELIVERY_HEADER: message_id,
     }

@@ -1,6 +1,8 @@
 """``ekomunat-gateway``: the one command operators and developers run.
 
-Sub-commands: ``serve`` (the HTTP gateway), ``demo`` (the gateway with its sandbox
+Sub-commands: ``serve`` (the HTTP gateway, in one or N worker processes), ``consumers`` (the
+status, complaint-answer and act-review consumers and the callback sender, without the HTTP
+API), ``demo`` (the gateway with its sandbox
 registries, requests flowing end to end), ``sandbox`` (the registry simulators alone),
 ``relay`` (the outbox relay alone), ``backoffice`` (a sandbox municipal back-office),
 ``ministry`` (the sandbox ministry reviewing municipal acts), ``topology`` (print or apply
@@ -11,7 +13,6 @@ the RabbitMQ topology; broker users per municipality and for the ministry),
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -21,27 +22,17 @@ from contracts.located_yaml import ConfigFileError
 from gateway.settings import Settings
 
 
-def settle_start_up_objects() -> None:
-    """Keep what start-up built (catalogue, routes, compiled contracts) out of the cycle GC.
-
-    Those ~140,000 objects live as long as the process, yet every full collection walked
-    them all again: ~140 ms with the event loop stopped, the p99 of a request under load
-    (bench/results/optimisation.md). Frozen, a full collection only looks at what requests
-    made since. Only for a serving process: tests build many gateways and drop them.
-    """
-    gc.collect()
-    gc.freeze()
-
-
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from gateway.app import create_app
     from gateway.bootstrap import bootstrap
     from gateway.development_credentials import ProductionRefused
     from gateway.logging import configure_logging
+    from gateway.serving import serve_one, serve_workers
 
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    overrides = {
+        k: v
+        for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers))
+        if v is not None
+    }
     settings = Settings(**overrides)
     configure_logging(settings)
     try:
@@ -50,26 +41,23 @@ def _serve(args: argparse.Namespace) -> int:
     except (ConfigFileError, ProductionRefused) as exc:
         sys.stderr.write(f"the gateway cannot start:\n{exc}\n")
         return 1
-    app = create_app(settings, gateway=gateway)
-    settle_start_up_objects()
     base = f"http://{settings.host}:{settings.port}"
+    processes = f"  workers:  {settings.workers}\n" if settings.workers > 1 else ""
     sys.stderr.write(
         f"eKomunat Gateway on {base}\n  API docs: {base}/docs\n  OpenAPI:  {base}/openapi.json\n"
+        + processes
     )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        # h11, not httptools: only h11 bounds a request's head (``max_incomplete_event_size``).
-        http="h11",
-        h11_max_incomplete_event_size=settings.max_header_bytes,
-        proxy_headers=bool(settings.trusted_proxies),
-        forwarded_allow_ips=settings.trusted_proxies or None,
-    )
+    if settings.workers > 1:
+        serve_workers(settings, gateway, settings.workers)
+    else:
+        serve_one(settings, gateway)
     return 0
+
+
+def _consumers(_args: argparse.Namespace) -> int:
+    from gateway.consumers import run
+
+    return run()
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -136,42 +124,40 @@ def _logs(args: argparse.Namespace) -> int:
 def _topology(args: argparse.Namespace) -> int:
     import os
 
-    import pika
-
+    from adapters.amqp.admin import virtual_host
     from adapters.amqp.topology import (
         TopologyNames,
         apply_commands,
-        declare_items,
-        describe_items,
-        full_declarations,
+        apply_topology,
+        describe,
         ministry_user_commands,
         municipal_party_commands,
     )
-    from contracts.catalogue import load_catalogue
-    from contracts.complaints.catalogue import load_complaint_catalogue
+    from gateway.broker_topology import deployment_topology
 
     settings = Settings()
-    catalogue = load_catalogue(settings.catalogue_dir)
-    central = [
-        institution.id
-        for institution in load_complaint_catalogue(catalogue.municipalities).central_institutions
-    ]
-    items = full_declarations(catalogue.municipality_codes, central)
+    topology, municipalities, central = deployment_topology(settings)
     if args.action == "print":
-        sys.stdout.write(describe_items(items))
+        sys.stdout.write(describe(topology))
         return 0
     if args.action == "apply":
-        with pika.BlockingConnection(pika.URLParameters(settings.amqp_url)) as connection:
-            declare_items(connection.channel(), items)
+        apply_topology(settings.amqp_url, topology)
         sys.stdout.write(
-            f"topology applied for {len(catalogue.municipality_codes)} municipalities, "
-            f"{len(central)} central institutions and the ministry's review of acts\n"
+            f"topology applied for {municipalities} municipalities, "
+            f"{central} central institutions and the ministry's review of acts\n"
         )
+        return 0
+    if args.action == "migrate":
+        from adapters.amqp.topology.migrate import migrate
+
+        for queue in migrate(settings.amqp_url, topology):
+            sys.stdout.write(f"queue {queue.name} redeclared, {queue.moved} messages kept\n")
+        sys.stdout.write("topology migrated\n")
         return 0
     password = os.environ.get("GATEWAY_MUNICIPALITY_PASSWORD") or "<password>"
     # The users' rights belong in the vhost the gateway itself uses, not in the broker's "/".
     names = TopologyNames(args.prefix)
-    vhost = pika.URLParameters(settings.amqp_url).virtual_host
+    vhost = virtual_host(settings.amqp_url)
     if args.action == "ministry-user":
         commands = ministry_user_commands(password, names=names, vhost=vhost)
         who = "the ministry (legality review of acts)"
@@ -213,6 +199,12 @@ def _ministry(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from gateway.audit.command import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ekomunat-gateway", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
@@ -220,7 +212,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP gateway")
     serve.add_argument("--host", help="bind address (default GATEWAY_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default GATEWAY_PORT or 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes on the one port (default GATEWAY_WORKERS or 1)",
+    )
     serve.set_defaults(handler=_serve)
+
+    consumers = commands.add_parser(
+        "consumers",
+        help="run the status, complaint-answer and act-review consumers and the callback "
+        "sender, without the HTTP API",
+    )
+    consumers.set_defaults(handler=_consumers)
 
     demo = commands.add_parser(
         "demo", help="sandbox registries, the gateway, back-offices and a portal client, end to end"
@@ -250,15 +254,25 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--service", help="service code")
     logs.add_argument("--municipality", help="KAS code, 01-38")
     logs.add_argument("--outcome", help="found, refused, accepted, dead_lettered, …")
-    logs.add_argument("--hop", help="received, validated, registry_call, rule, published, …")
+    logs.add_argument(
+        "--hop",
+        help="received, validated, registry_call, rule, published, … (a request's line is "
+        "kept when any of its hops is that hop)",
+    )
     logs.add_argument("--all", action="store_true", help="every line, not only hops")
     logs.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     logs.set_defaults(handler=_logs)
 
-    topology = commands.add_parser("topology", help="the RabbitMQ topology: print or apply")
+    topology = commands.add_parser(
+        "topology", help="the RabbitMQ topology: print, apply or migrate"
+    )
     topology_commands = topology.add_subparsers(dest="action", required=True)
     topology_commands.add_parser("print", help="print exchanges, queues and bindings")
     topology_commands.add_parser("apply", help="declare them on GATEWAY_AMQP_URL (idempotent)")
+    topology_commands.add_parser(
+        "migrate",
+        help="redeclare queues whose arguments changed, messages kept (consumers stopped)",
+    )
     users = topology_commands.add_parser(
         "user", help="rabbitmqctl commands for one municipality's own broker user"
     )
@@ -296,6 +310,8 @@ class CommandParser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
         self._options_of = options_of
 
+    # One plain signature for typeshed's three overloads (generic in the namespace's type):
+    # the commands use argparse.Namespace only.
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> tuple[argparse.Namespace, list[str]]:
@@ -326,6 +342,7 @@ MODULE_COMMANDS = (
         _sandbox,
         "run the sandbox registries and transparency sources alone",
     ),
+    ("audit", "gateway.audit.command", _audit, "the audit log: verify its chain and checkpoints"),
 )
 """(command, module whose ``add_arguments`` gives its options, handler, summary)."""
 

@@ -4,7 +4,9 @@ It starts the sandbox registries, the gateway (with its relay and status consume
 sandbox back-office for a few municipalities and the sandbox ministry that reviews municipal
 acts, then a sample portal client that makes sync and async requests and follows them until
 the municipalities have decided, and a sample municipality client that submits acts for
-legality review and holds a public hearing. Each part is a
+legality review and holds a public hearing, and a sample assembly client that seeds three
+municipalities' assemblies, publishes a session and records a vote, and a sample of citizens
+asking their assembly questions and signing petitions (``sandbox.participation``). Each part is a
 real process talking over loopback, exactly as in production; their logs go to
 ``var/demo/*.log`` so the terminal shows only the story, and the gateway's JSON lines also to
 ``var/gateway.log`` (``GATEWAY_LOG_FILE``), which ``ekomunat-gateway logs`` follows. With
@@ -22,14 +24,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from adapters.amqp.topology import BrokerCommandFailed
+from adapters.http_probe import http_answers
 from gateway.settings import REPO_ROOT, Settings
 
 DEMO_MUNICIPALITIES = ("19", "20", "32")
@@ -41,6 +42,7 @@ SOURCE_SETTINGS = {
     "procurement": "GATEWAY_PROCUREMENT_URL",
     "urban_planning": "GATEWAY_URBAN_PLANNING_URL",
     "ministry_permits": "GATEWAY_MINISTRY_PERMITS_URL",
+    "tax": "GATEWAY_TAX_ADMINISTRATION_URL",
 }
 """The variable of ``routing.yaml`` that takes each sandbox server's URL (its launcher line)."""
 
@@ -73,7 +75,11 @@ class Process:
 
 
 def _port_free(host: str, port: int) -> bool:
+    """Whether the gateway could listen on ``port``. It binds with SO_REUSEADDR, as uvicorn
+    does: a port the last gateway left in TIME_WAIT is free for the next one, and the demo
+    must keep the port it was told to use rather than wander off to another."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
@@ -117,13 +123,9 @@ def _wait_ready(base: str, process: Process, timeout_s: float = 90) -> None:
     while time.monotonic() < deadline:
         if process.popen.poll() is not None:
             raise RuntimeError(f"the gateway stopped; see {process.log_path}")
-        try:
-            with urllib.request.urlopen(f"{base}/ready", timeout=2):
-                return
-        except urllib.error.HTTPError:
+        if http_answers(f"{base}/ready", timeout_s=2):
             return  # it answers; /ready explains itself
-        except OSError:
-            time.sleep(0.3)
+        time.sleep(0.3)
     raise RuntimeError(f"the gateway did not answer in time; see {process.log_path}")
 
 
@@ -134,8 +136,7 @@ def party_urls(amqp_url: str) -> dict[str, str]:
     import secrets
     from urllib.parse import quote
 
-    import pika
-
+    from adapters.amqp.admin import virtual_host
     from adapters.amqp.topology import (
         ActReviewNames,
         TopologyNames,
@@ -145,7 +146,7 @@ def party_urls(amqp_url: str) -> dict[str, str]:
     )
 
     parts, password = urlsplit(amqp_url), secrets.token_hex(16)
-    vhost = pika.URLParameters(amqp_url).virtual_host
+    vhost = virtual_host(amqp_url)
     names = TopologyNames()
     users = {code: names.municipality_user(code) for code in DEMO_MUNICIPALITIES}
     users["ministry"] = ActReviewNames(names).ministry_user
@@ -204,6 +205,17 @@ def start_gateway(
     return base, gateway
 
 
+def _catch_up_topology(settings: Settings, say: Callable[[str], object]) -> None:
+    """A demo of an earlier version may have left queues with older arguments (before single
+    active consumers, say); every worker would then fail to declare them. Nothing consumes
+    yet, so the demo moves them as an operator would (``topology migrate``)."""
+    from adapters.amqp.topology.migrate import migrate
+    from gateway.broker_topology import deployment_topology
+
+    for queue in migrate(settings.amqp_url, deployment_topology(settings)[0]):
+        say(f"queue {queue.name} brought up to date, {queue.moved} messages kept\n")
+
+
 def run_demo(*, keep_running: bool, wait_s: float) -> int:
     settings = Settings()
     say = sys.stdout.write
@@ -223,6 +235,8 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
         for name, url in endpoints.items():
             say(f"  {name:16} {url}\n")
 
+        if broker_up:
+            _catch_up_topology(settings, say)
         port = (
             settings.port if _port_free(settings.host, settings.port) else _free_port(settings.host)
         )
@@ -304,21 +318,34 @@ def run_demo(*, keep_running: bool, wait_s: float) -> int:
         )
         if portal.returncode != 0:
             return portal.returncode
-        say("\nmunicipalities submit acts and hold a public hearing …\n\n")
-        municipal = subprocess.run(
-            [
-                python,
-                "-m",
-                "sandbox.municipal_client",
-                "--gateway",
-                base,
-                "--wait",
-                str(wait_s if broker_up else 2),
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            check=False,
+        # The municipal stories, in order; one that fails ends the demo's stories there.
+        stories = (
+            (
+                "municipalities submit acts and hold a public hearing",
+                [
+                    "sandbox.municipal_client",
+                    "--gateway",
+                    base,
+                    "--wait",
+                    str(wait_s if broker_up else 2),
+                ],
+            ),
+            (
+                "municipal assemblies publish sessions and record votes",
+                ["sandbox.assembly", "--gateway", base],
+            ),
+            (
+                "citizens ask their assembly and sign a petition",
+                ["sandbox.participation", "--gateway", base],
+            ),
         )
+        for heading, arguments in stories:
+            say(f"\n{heading} …\n\n")
+            municipal = subprocess.run(
+                [python, "-m", *arguments], cwd=REPO_ROOT, env=env, check=False
+            )
+            if municipal.returncode != 0:
+                break
         log_file = settings.log_file or f"{log_dir}/gateway.log"
         say(f"\nlogs: {log_dir}/*.log; the gateway's hops: ekomunat-gateway logs {log_file} -f\n")
         if municipal.returncode != 0:

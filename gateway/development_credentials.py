@@ -41,6 +41,7 @@ DEVELOPMENT_KEYS = (
     "ekomunat-dev-complaints-app-key",
     "ekomunat-dev-municipality-19-key",
     "ekomunat-dev-municipality-20-key",
+    "ekomunat-dev-municipality-13-key",
 )
 """The README's development keys, whose hashes are routing.yaml's defaults."""
 

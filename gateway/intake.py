@@ -9,15 +9,15 @@ Only after that commit does the portal hear 200 or 202, so nothing answered is e
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from jsonschema import Draft202012Validator, FormatChecker
@@ -25,24 +25,44 @@ from jsonschema.exceptions import ValidationError as SchemaViolation
 
 from contracts.catalogue import Catalogue, Mode, Service
 from contracts.compiled_schema import CompiledSchema
-from contracts.messages import Applicant, HandoffMessage, RegistryRecord, RequestStatus
+from contracts.messages import (
+    Applicant,
+    HandoffMessage,
+    Language,
+    RegistryRecord,
+    RequestStatus,
+)
 from gateway.metrics import GatewayMetrics
+from gateway.refusals import Refusal
+from gateway.routing import journey
 from gateway.routing.engine import Gathered, RequestFacts, RoutingEngine
-from gateway.routing.refusals import Refusal
-from gateway.routing.table import RoutingTable
+from gateway.routing.table import Route, RoutingTable
 from gateway.store import Store, UnitOfWork
 from gateway.store.errors import DuplicateIdempotencyKey
 from gateway.store.records import NewRequest
-
-log = structlog.get_logger()
-
-_received_at: ContextVar[float] = ContextVar("intake_received_at", default=0.0)
-"""When the request being taken in was received (perf_counter), for the last hop's duration."""
 
 AcceptHook = Callable[[UnitOfWork, NewRequest, HandoffMessage], None]
 """A service's own check and record inside the accept transaction (a comment in a public
 hearing: the hearing is open, and one more comment is counted); raising ``Refusal`` there
 rolls the whole request back."""
+
+CommitWrite = Callable[[UnitOfWork], None]
+
+
+class ReadsRecorder(Protocol):
+    """Who records the registry reads of a request (``gateway.audit.trail.AuditTrail``)."""
+
+    def reads(
+        self,
+        route: Route,
+        facts: RequestFacts,
+        gathered: Gathered,
+        *,
+        client: str,
+        request_id: str,
+    ) -> CommitWrite | None:
+        """The write to run in the request's own transaction (None: nothing to record)."""
+        ...
 
 
 def _ms_since(started: float) -> float:
@@ -55,7 +75,7 @@ class Submission:
 
     service: str
     municipality: str
-    language: str
+    language: Language
     applicant: Applicant | None
     """None: an anonymous request, for a service the catalogue opens to them."""
     form: Mapping[str, Any]
@@ -93,6 +113,11 @@ class Answer:
     body: dict[str, Any]
     replayed: bool = False
 
+    @property
+    def replay_of(self) -> dict[str, Any]:
+        """What the request line of a replay says of the first answer."""
+        return {"status": self.status_code, "replayed_request_id": self.body.get("request_id")}
+
 
 class FormValidators:
     """One compiled JSON Schema validator per service, built at start-up."""
@@ -118,7 +143,11 @@ def _pointer(error: SchemaViolation) -> str:
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
         path.append(missing)
-    elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+    elif (
+        error.validator == "additionalProperties"
+        and isinstance(error.instance, Mapping)
+        and isinstance(error.schema, Mapping)
+    ):
         allowed = set(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - allowed)
         if extra:
@@ -129,12 +158,14 @@ def _pointer(error: SchemaViolation) -> str:
 def _reason(error: SchemaViolation) -> str:
     """Say what was expected, never what was sent: the value may be a personal number."""
     rule, expected = error.validator, error.validator_value
+    # Every entry is built: only an enum's value is a list of choices.
+    choices = expected if isinstance(expected, list) else []
     reasons: dict[str, str] = {
         "required": "is required",
         "additionalProperties": "is not a field of this service's form",
         "type": f"must be of type {expected}",
         "pattern": f"must match the pattern {expected}",
-        "enum": "must be one of: " + ", ".join(str(v) for v in expected or ()),
+        "enum": "must be one of: " + ", ".join(str(v) for v in choices),
         "const": f"must be {expected}",
         "maxLength": f"must be at most {expected} characters long",
         "minLength": f"must be at least {expected} characters long",
@@ -159,8 +190,10 @@ class Intake:
         store: Store,
         metrics: GatewayMetrics | None = None,
         on_accept: Mapping[str, AcceptHook] | None = None,
+        reads: ReadsRecorder | None = None,
     ) -> None:
         self._metrics = metrics
+        self._reads = reads
         self._on_accept = dict(on_accept or {})
         self._catalogue = catalogue
         self._table = table
@@ -184,27 +217,33 @@ class Intake:
             municipality=submission.municipality,
         )
         started = time.perf_counter()
-        _received_at.set(started)
-        log.info("route.received", hop="received", outcome="received")
+        opened = journey.begin()
+        journey.hop("route.received", "received", "received")
         try:
             answer = await self._submit(caller, key, submission, request_id)
         except Refusal as refusal:
             outcome = "failed" if refusal.code.startswith("registry.") else "refused"
-            log.info(
-                "route.refused",
-                hop="refused",
-                outcome=refusal.code,
-                duration_ms=_ms_since(started),
-            )
+            journey.end(opened, "route.refused", "refused", refusal.code)
             self._count(submission, outcome, started, refusal=refusal.code)
             raise
-        except BaseException:  # a crash or a cancelled request: counted, then passed on
+        except BaseException as exc:  # a crash or a cancelled request: counted, then passed on
+            cancelled = isinstance(exc, asyncio.CancelledError)
+            journey.end(
+                opened,
+                "route.failed",
+                "failed",
+                "cancelled" if cancelled else "error",
+                level="warning" if cancelled else "error",
+                error=type(exc).__name__,
+            )
             self._count(submission, "failed", started)
             raise
         if answer.replayed:
             outcome = "replayed"
+            journey.end(opened, "intake.replayed", "replayed", "replayed", **answer.replay_of)
         else:
             outcome = "accepted" if answer.status_code == 202 else "answered"
+            journey.end(opened, f"intake.{outcome}", outcome, outcome, status=answer.status_code)
         self._count(submission, outcome, started)
         return answer
 
@@ -230,9 +269,7 @@ class Intake:
             return earlier
         checked_at = time.perf_counter()
         service = self._check_envelope(caller, submission)
-        log.info(
-            "route.validated", hop="validated", outcome="valid", duration_ms=_ms_since(checked_at)
-        )
+        journey.hop("route.validated", "validated", "valid", duration_ms=_ms_since(checked_at))
         route = self._table.route_for(service.code, submission.municipality)
         if route is None:  # compile_routing guarantees one; kept as a clear failure
             raise Refusal("service.unknown", status=422)
@@ -244,9 +281,14 @@ class Intake:
             form=submission.form,
         )
         gathered = await self._engine.run(route, facts)
+        reads = (
+            self._reads.reads(route, facts, gathered, client=caller.name, request_id=request_id)
+            if self._reads is not None
+            else None
+        )
         commit = self._commit_sync if route.mode is Mode.SYNC else self._commit_async
-        return await self._store.run(
-            commit, caller, key, fingerprint, request_id, service, submission, gathered, writes=True
+        return await commit(
+            caller, key, fingerprint, request_id, service, submission, gathered, route, reads
         )
 
     async def status_of(
@@ -311,16 +353,9 @@ class Intake:
             return None
         if stored.body_hash != fingerprint:
             raise Refusal("idempotency.conflict")
-        log.info(
-            "intake.replayed",
-            hop="replayed",
-            outcome="replayed",
-            status=stored.status_code,
-            replayed_request_id=dict(stored.response).get("request_id"),
-        )
         return Answer(stored.status_code, dict(stored.response), replayed=True)
 
-    def _commit_sync(
+    async def _commit_sync(
         self,
         caller: Caller,
         key: str,
@@ -329,6 +364,8 @@ class Intake:
         service: Service,
         submission: Submission,
         gathered: Gathered,
+        route: Route,
+        reads: CommitWrite | None,
     ) -> Answer:
         now = datetime.now(UTC)
         body = {
@@ -356,9 +393,11 @@ class Intake:
             callback_url=submission.callback_url,
             status=RequestStatus.COMPLETED,
         )
-        return self._commit(caller, key, fingerprint, new, 200, body, handoff=None)
+        return await self._commit(
+            caller, key, fingerprint, new, 200, body, handoff=None, reads=reads
+        )
 
-    def _commit_async(
+    async def _commit_async(
         self,
         caller: Caller,
         key: str,
@@ -367,6 +406,8 @@ class Intake:
         service: Service,
         submission: Submission,
         gathered: Gathered,
+        route: Route,
+        reads: CommitWrite | None,
     ) -> Answer:
         now = datetime.now(UTC)
         message = HandoffMessage(
@@ -374,19 +415,10 @@ class Intake:
             request_id=uuid.UUID(request_id),
             service=service.code,
             municipality=submission.municipality,
-            language=submission.language,  # type: ignore[arg-type]
+            language=submission.language,
             applicant=submission.applicant,
             form=dict(submission.form),
-            records=tuple(
-                RegistryRecord(
-                    registry=gathered.sources[name][0],
-                    operation=gathered.sources[name][1],
-                    retrieved_at=now,
-                    data=record.model_dump(mode="json"),
-                )
-                for name, record in gathered.records.items()
-                if record is not None
-            ),
+            records=handoff_records(gathered, route, now),
             submitted_at=now,
             accepted_at=now,
         )
@@ -411,9 +443,11 @@ class Intake:
             payload={"message_id": str(message.message_id), "trace": trace},
             callback_url=submission.callback_url,
         )
-        return self._commit(caller, key, fingerprint, new, 202, body, handoff=message)
+        return await self._commit(
+            caller, key, fingerprint, new, 202, body, handoff=message, reads=reads
+        )
 
-    def _commit(
+    async def _commit(
         self,
         caller: Caller,
         key: str,
@@ -423,41 +457,54 @@ class Intake:
         body: dict[str, Any],
         *,
         handoff: HandoffMessage | None,
+        reads: CommitWrite | None = None,
     ) -> Answer:
+        def write(uow: UnitOfWork) -> None:
+            uow.requests.add(new)
+            if handoff is not None:
+                uow.outbox.add_handoff(handoff)
+                hook = self._on_accept.get(new.service)
+                if hook is not None:
+                    hook(uow, new, handoff)
+            uow.idempotency.save(caller.name, key, fingerprint, status_code, body)
+
         try:
-            with self._store.unit_of_work() as uow:
-                uow.requests.add(new)
-                if handoff is not None:
-                    uow.outbox.add_handoff(handoff)
-                    hook = self._on_accept.get(new.service)
-                    if hook is not None:
-                        hook(uow, new, handoff)
-                uow.idempotency.save(caller.name, key, fingerprint, status_code, body)
-                uow.commit()
+            # ``reads`` last before the commit: on PostgreSQL it takes the audit chain's lock,
+            # which every appending transaction queues for (gateway/store/audit.py). The
+            # transaction may be shared with other requests' (gateway/store/group_commit.py);
+            # either way this returns only once it has committed.
+            await self._store.commit(write, last=reads)
         except DuplicateIdempotencyKey:
             # A twin request with the same key committed first: its answer is the answer.
-            earlier = self._earlier_answer(caller.name, key, fingerprint)
+            earlier = await self._store.run(
+                self._earlier_answer, caller.name, key, fingerprint, writes=False
+            )
             if earlier is None:
                 raise
             return earlier
-        log.info(
-            "intake.accepted" if handoff is not None else "intake.answered",
-            request=new.id,
-            service=new.service,
-            municipality=new.municipality,
-            status=status_code,
-            hop="accepted" if handoff is not None else "answered",
-            outcome="accepted" if handoff is not None else "answered",
-            duration_ms=_ms_since(_received_at.get()),
-        )
         return Answer(status_code, body)
 
 
 def _records_json(gathered: Gathered) -> dict[str, Any]:
-    return {
-        name: record.model_dump(mode="json") if record is not None else None
-        for name, record in gathered.records.items()
-    }
+    return {name: gathered.record_data(name) for name in gathered.records}
+
+
+def handoff_records(
+    gathered: Gathered, route: Route, retrieved_at: datetime
+) -> tuple[RegistryRecord, ...]:
+    """The records the municipality receives: per call, only the route's hand-off fields."""
+    records: list[RegistryRecord] = []
+    for name, fields in route.handoff_fields.items():
+        data = gathered.record_data(name, fields) if name in gathered.records else None
+        if data is None:
+            continue
+        registry, operation = gathered.sources[name]
+        records.append(
+            RegistryRecord(
+                registry=registry, operation=operation, retrieved_at=retrieved_at, data=data
+            )
+        )
+    return tuple(records)
 
 
 def _display(language: str) -> Any:

@@ -60,19 +60,21 @@ def mask_text(text: str) -> str:
     return PERSONAL_NUMBER.sub(mask_personal_number, text)
 
 
-def _mask_value(value: Any) -> Any:
+def mask_value(value: Any) -> Any:
+    """``value`` with every personal number masked, at any depth (strings in mappings and
+    sequences; other objects by their text)."""
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, int | float | None):
         return value
     if isinstance(value, Mapping):
-        return {key: _mask_value(item) for key, item in value.items()}
+        return {key: mask_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_mask_value(item) for item in value]
+        return [mask_value(item) for item in value]
     if isinstance(value, _DIGIT_FREE):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _mask_value(dataclasses.asdict(value))
+        return mask_value(dataclasses.asdict(value))
     # Anything else (an exception, a model, an object with its own __str__) is rendered as its
     # text, so that what the renderer would have printed is what gets masked.
     return mask_text(str(value))
@@ -100,7 +102,7 @@ def mask_personal_numbers(
         if kind is str:
             event_dict[key] = mask_text(value)
         elif kind not in _PLAIN:
-            event_dict[key] = _mask_value(value)
+            event_dict[key] = mask_value(value)
     return event_dict
 
 

@@ -9,18 +9,31 @@ path never pays for it.
 Label values are always from closed sets (catalogue codes, registry names, fixed outcome
 words): a value a caller made up is counted as ``unknown``, so nobody can grow the number of
 series by sending nonsense.
+
+Several worker processes (``serve --workers N``) share one scrape through prometheus_client's
+multiprocess mode: with ``PROMETHEUS_MULTIPROC_DIR`` set (``serve`` sets it for its workers),
+every counter and histogram writes to a file of its process, and the worker that answers a
+scrape sums them all. The scrape-time states are read once, by that worker, from the store:
+the outbox depth is the real depth, not one copy per worker. Gauges say how they combine: the
+requests in flight are summed over the live workers; ``ekomunat_worker_requests_handled`` keeps
+one series per live worker (label ``pid``), so an operator sees the load spread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
 log = structlog.get_logger()
@@ -29,6 +42,9 @@ ROUTE_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 REGISTRY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 BREAKER_STATES = ("closed", "half_open", "open")
 UNKNOWN = "unknown"
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+IN_FLIGHT_SAMPLE_S = 0.5
+LIVE_GAUGE_FILE = re.compile(r"gauge_live\w+_(\d+)\.db")
 
 REQUEST_OUTCOMES = ("answered", "accepted", "replayed", "refused", "failed")
 """answered: sync 200; accepted: async 202; replayed: an Idempotency-Key repeat;
@@ -46,6 +62,8 @@ class GatewayMetrics:
         registry: CollectorRegistry | None = None,
     ) -> None:
         self.registry = registry or CollectorRegistry(auto_describe=True)
+        shared = os.environ.get(MULTIPROCESS_DIR_VARIABLE)
+        self.multiprocess_dir = Path(shared) if shared else None
         # Label lookups cost ~1.4 µs each in prometheus_client; the hot path keeps the
         # children it has used. Keys are label values already bounded (see service_label).
         self._request_children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
@@ -120,11 +138,26 @@ class GatewayMetrics:
             "Requests refused at the door (503) because too many were in flight.",
             registry=self.registry,
         )
-        self.in_flight = Gauge(
+        in_flight = Gauge(
             "ekomunat_http_requests_in_flight",
-            "HTTP requests being handled now that count against the admission limit.",
+            "HTTP requests being handled now that count against the admission limit "
+            "(summed over the live workers).",
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
+        self.in_flight: Gauge | SampledGauge = (
+            in_flight if self.multiprocess_dir is None else SampledGauge(in_flight)
+        )
+        self.worker_requests = Gauge(
+            "ekomunat_worker_requests_handled",
+            "Citizen requests this worker process finished since it started (one series per "
+            "live worker, label pid, when serve runs several).",
+            registry=self.registry,
+            multiprocess_mode="liveall",
+        )
+        # What the multiprocess files hold: a scrape takes these from the files, not from
+        # this process's objects (see ``exposition``).
+        self.file_backed = frozenset(family.name for family in self.registry.collect())
 
     def service_label(self, service: str) -> str:
         return service if service in self._services else UNKNOWN
@@ -142,6 +175,7 @@ class GatewayMetrics:
             self._request_children[key] = children
         children[0].inc()
         children[1].observe(seconds)
+        self.worker_requests.inc()
 
     def refused(self, code: str) -> None:
         self.refusals.labels(code).inc()
@@ -159,8 +193,65 @@ class GatewayMetrics:
         children[1].observe(seconds)
 
     def exposition(self) -> bytes:
-        """The registry in the Prometheus text format."""
-        return generate_latest(self.registry)
+        """The registry in the Prometheus text format; with several workers, every worker's
+        counters and histograms summed, and the states read once, here."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        forget_dead_workers(self.multiprocess_dir)
+        return generate_latest(_WorkersScrape(self))
+
+
+class _WorkersScrape:
+    """One scrape over every worker: the shared files, then this process's scrape-time
+    states (its own copies of the file-backed metrics are left out)."""
+
+    def __init__(self, metrics: GatewayMetrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        yield from MultiProcessCollector(None, path=str(self._metrics.multiprocess_dir)).collect()
+        for family in self._metrics.registry.collect():
+            if family.name not in self._metrics.file_backed:
+                yield family
+
+
+class SampledGauge:
+    """A gauge fed by a function, for multiprocess mode, where ``set_function`` cannot work:
+    the scraping worker cannot call a function of another process. A daemon thread writes the
+    function's value to the worker's file every ``IN_FLIGHT_SAMPLE_S``; a scrape may be that
+    much behind."""
+
+    def __init__(self, gauge: Gauge) -> None:
+        self.gauge = gauge
+
+    def set_function(self, read: Callable[[], float]) -> None:
+        pause = threading.Event()
+
+        def sample() -> None:
+            while True:
+                self.gauge.set(read())
+                pause.wait(IN_FLIGHT_SAMPLE_S)
+
+        threading.Thread(target=sample, name="in-flight-sampler", daemon=True).start()
+
+
+def forget_dead_workers(directory: Path) -> None:
+    """Drop the live gauges of worker processes that died without saying so (kill -9, OOM):
+    their counters stay in the sum, as counters must, but their in-flight requests do not."""
+    for path in directory.glob("gauge_live*_*.db"):
+        match = LIVE_GAUGE_FILE.fullmatch(path.name)
+        if match and not _alive(int(match.group(1))):
+            mark_process_dead(int(match.group(1)), str(directory))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -171,7 +262,7 @@ class Backlog:
     oldest_age_s: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class StateSources:
     """Where ``StateCollector`` reads states from; each is optional and may fail alone."""
 
@@ -179,6 +270,32 @@ class StateSources:
     outbox: Callable[[], Mapping[str, Backlog]] | None = None
     dead_letters: Callable[[], int | None] | None = None
     complaints_overdue: Callable[[], Mapping[str, int]] | None = None
+
+
+V = TypeVar("V")
+
+
+def _union(readers: list[Callable[[], Mapping[str, V]]]) -> Callable[[], Mapping[str, V]] | None:
+    if len(readers) <= 1:
+        return readers[0] if readers else None
+    return lambda: {key: value for read in readers for key, value in read().items()}
+
+
+def combine_sources(parts: Iterable[StateSources]) -> StateSources:
+    """The features' sources as one: each feature names the sources it has, and a metric fed
+    by several (overdue complaints: catalogue services and Open311 categories) is their union,
+    so it stays one family in the exposition."""
+    chosen = list(parts)
+
+    dead_letters = [p.dead_letters for p in chosen if p.dead_letters is not None]
+    return StateSources(
+        breakers=_union([p.breakers for p in chosen if p.breakers is not None]),
+        outbox=_union([p.outbox for p in chosen if p.outbox is not None]),
+        dead_letters=dead_letters[0] if dead_letters else None,
+        complaints_overdue=_union(
+            [p.complaints_overdue for p in chosen if p.complaints_overdue is not None]
+        ),
+    )
 
 
 class StateCollector(Collector):
@@ -192,7 +309,7 @@ class StateCollector(Collector):
         self.sources = sources
 
     def describe(self) -> Iterable[Metric]:
-        # Described lazily: sources are plugged in after registration.
+        # Nothing described: registering must not read the sources (the store may be down).
         return []
 
     def collect(self) -> Iterable[Metric]:

@@ -1,4 +1,12 @@
-"""The outbox relay: hand-off rows from the store to RabbitMQ, each confirmed before it counts.
+"""The outbox relays: hand-offs to RabbitMQ, callbacks over HTTP, each confirmed before it counts.
+
+Both keep their books through ``gateway.outbox_ledger`` (claim under a lease, mark published
+only when the other side took the row, release or fail otherwise, give claims back on stop).
+``Relay`` is the AMQP one, described below; ``HttpRelay`` sends rows whose destination is a
+URL (status callbacks) over the pooled async HTTP client, many at a time on its own event
+loop, with a ``RetryPolicy``'s backoff between a row's attempts.
+
+The hand-off relay:
 
 The promise: every request that got a 202 reaches its municipality exactly once in effect.
 The accept transaction wrote the hand-off into the outbox; the relay claims unsent rows,
@@ -21,22 +29,26 @@ Run it inside the server (``start``/``stop``) or alone: ``python -m gateway.rela
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import os
 import signal
 import socket
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import structlog
 
 from adapters.amqp import connection_parameters
 from adapters.amqp.publisher import MAX_WINDOW, ConfirmingPublisher, Outgoing
-from adapters.amqp.topology import QueueType, TopologyNames, full_declarer
+from adapters.amqp.topology import QueueType, Topology, TopologyNames
 from contracts.messages import HANDOFF_SCHEMA_NAME
 from gateway.logging import configure_logging
 from gateway.metrics import GatewayMetrics
+from gateway.outbox_ledger import OutboxLedger, RetryPolicy
 from gateway.settings import Settings
 from gateway.store import OutboxKind, OutboxMessage, Store
 from gateway.store.clock import utc_now
@@ -83,22 +95,21 @@ class Relay:
     ) -> None:
         self._metrics = metrics
         self._row_of: dict[int, OutboxMessage] = {}
-        self._store = store
         self._names = names or TopologyNames()
-        self._lease_s = lease_s
         self._returned_retry_s = returned_retry_s
         self.name = name or default_relay_name()
+        self._ledger = OutboxLedger(store, OutboxKind.HANDOFF, owner=self.name, lease_s=lease_s)
         self._request_of: dict[int, str | None] = {}
         self._connected = False
         self._stopping = False
         self._published = 0
         self._thread: threading.Thread | None = None
-        declare_topology = None
+        topology = None
         if municipality_codes is not None:
             # With the central institutions' and the ministry's queues too: a complaint for a
             # central body or an act for review must find its queue even when no consumer of
             # their answers runs in this process.
-            declare_topology = full_declarer(
+            topology = Topology.build(
                 municipality_codes, central_institutions, names=self._names, queue_type=queue_type
             )
 
@@ -109,16 +120,24 @@ class Relay:
             batch_size=batch_size,
             idle_poll_s=idle_poll_s,
             max_backoff_s=max_backoff_s,
-            declare=declare_topology,
+            topology=topology,
         )
 
         # Rows this process commits wake the relay at once; the idle poll is for the rest.
-        self._unsubscribe = store.outbox_signal.subscribe(OutboxKind.HANDOFF, self._publisher.wake)
+        self._outbox_signal = store.outbox_signal
+        self._unsubscribe = self._outbox_signal.subscribe(OutboxKind.HANDOFF, self._publisher.wake)
 
     def start(self) -> None:
-        """Run in a daemon thread of the calling process (the API server's lifespan)."""
+        """Run in a daemon thread of the calling process (the API server's lifespan); again
+        after a ``stop`` too (the deployment's lease on the relay came back to this process)."""
         if self._thread is not None:
             raise RuntimeError("the relay is already running")
+        if self._stopping:
+            self._stopping = False
+            self._publisher.reset()
+            self._unsubscribe = self._outbox_signal.subscribe(
+                OutboxKind.HANDOFF, self._publisher.wake
+            )
         self._thread = threading.Thread(target=self.run_forever, name="outbox-relay", daemon=True)
         self._thread.start()
 
@@ -147,21 +166,17 @@ class Relay:
 
     def health(self) -> dict[str, Any]:
         """For ``/ready``: is the broker reachable, and how far behind is the outbox."""
-        stats = self._store.outbox_stats(OutboxKind.HANDOFF)
+        depth, oldest_age_s = self._ledger.backlog()
         return {
             "broker": "connected" if self._connected else "unreachable",
-            "outbox_depth": stats.depth,
-            "oldest_unpublished_age_s": round(stats.oldest_age_s(utc_now()), 3),
+            "outbox_depth": depth,
+            "oldest_unpublished_age_s": oldest_age_s,
         }
 
     # MessageSource: called by the publisher, in the relay thread.
 
     def fetch(self, limit: int) -> Sequence[Outgoing]:
-        with self._store.unit_of_work() as uow:
-            rows = uow.outbox.claim(
-                OutboxKind.HANDOFF, owner=self.name, limit=limit, lease_s=self._lease_s
-            )
-            uow.commit()
+        rows = self._ledger.claim(limit)
         for row in rows:
             self._request_of[row.id] = row.request_id
             self._row_of[row.id] = row
@@ -169,10 +184,12 @@ class Relay:
 
     def confirmed(self, tokens: Sequence[int]) -> None:
         request_ids = [self._request_of.get(token) for token in tokens]
-        with self._store.unit_of_work() as uow:
-            uow.outbox.mark_published(tokens)
-            uow.requests.mark_handed_off(request_id for request_id in request_ids if request_id)
-            uow.commit()
+        self._ledger.published(
+            tokens,
+            also=lambda uow: uow.requests.mark_handed_off(
+                request_id for request_id in request_ids if request_id
+            ),
+        )
         self._hops(tokens, "confirmed")
         for token in tokens:
             self._request_of.pop(token, None)
@@ -181,9 +198,7 @@ class Relay:
 
     def failed(self, tokens: Sequence[int], reason: str, *, returned: bool) -> None:
         delay = self._returned_retry_s if returned else 0.0
-        with self._store.unit_of_work() as uow:
-            uow.outbox.release(tokens, error=reason, delay_s=delay)
-            uow.commit()
+        self._ledger.release(tokens, error=reason, delay_s=delay)
         self._hops(tokens, "returned" if returned else "released", reason=reason)
         for token in tokens:
             self._request_of.pop(token, None)
@@ -213,9 +228,7 @@ class Relay:
 
     def _give_back_claims(self) -> None:
         try:
-            with self._store.unit_of_work() as uow:
-                released = uow.outbox.release_claims_of(self.name)
-                uow.commit()
+            released = self._ledger.give_back()
         except Exception:
             log.exception("relay.release_failed", relay=self.name)
             return
@@ -251,6 +264,176 @@ class Relay:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """How one attempt at one row went: ``error`` is ``None`` when the other side took it.
+
+    ``final`` says that trying again cannot help (the destination is refused), so the row
+    is failed at once instead of backed off.
+    """
+
+    error: str | None = None
+    final: bool = False
+
+
+DELIVERED = DeliveryOutcome()
+
+
+class HttpDelivery(Protocol):
+    """Sends one outbox row over the pooled async HTTP client; never raises for the row."""
+
+    async def deliver(self, row: OutboxMessage) -> DeliveryOutcome: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RelayEvents:
+    """The stable log event names of one kind of HTTP row (``callback.delivered`` …)."""
+
+    delivered: str
+    failed: str
+    loop_failed: str
+
+
+class HttpRelay:
+    """Delivers one kind of outbox row over HTTP; one thread running one event loop.
+
+    Up to ``concurrency`` rows are in flight at once; a free slot claims the next due row.
+    A commit of this kind wakes the loop at once, the idle poll covers other processes.
+    ``stop`` lets deliveries in flight finish for ``grace_s``, then cancels them and gives
+    their rows back: they go out again (the receiver de-duplicates on the delivery id).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        kind: OutboxKind,
+        delivery: HttpDelivery,
+        *,
+        events: RelayEvents,
+        retry: RetryPolicy,
+        concurrency: int = 20,
+        lease_s: float = 120.0,
+        idle_poll_s: float = 0.5,
+        grace_s: float = 5.0,
+        name: str | None = None,
+    ) -> None:
+        self.name = name or f"{kind.value}s-{uuid.uuid4().hex[:8]}"
+        self._ledger = OutboxLedger(store, kind, owner=self.name, lease_s=lease_s)
+        self._delivery = delivery
+        self._events = events
+        self._retry = retry
+        self._concurrency = concurrency
+        self._idle_poll_s = idle_poll_s
+        self._grace_s = grace_s
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+        self._store = store
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        """Run in a daemon thread of the calling process (the API server's lifespan)."""
+        if self._thread is not None:
+            raise RuntimeError(f"the {self.name} relay is already running")
+        self._stopping.clear()
+        self._unsubscribe = self._store.outbox_signal.subscribe(self._ledger.kind, self.wake)
+        self._thread = threading.Thread(target=self.run_forever, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.wake()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wake(self) -> None:
+        """Look at the outbox now; safe from any thread."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has just closed
+                loop.call_soon_threadsafe(wake.set)
+
+    def run_forever(self) -> None:
+        asyncio.run(self._run())
+
+    def backlog(self) -> tuple[int, float]:
+        """(rows not yet delivered, age in seconds of the oldest)."""
+        return self._ledger.backlog()
+
+    async def _run(self) -> None:
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                try:
+                    room = self._concurrency - len(in_flight)
+                    rows = await asyncio.to_thread(self._ledger.claim, room) if room > 0 else []
+                except Exception:
+                    log.exception(self._events.loop_failed, relay=self.name)
+                    rows = []
+                for row in rows:
+                    task = asyncio.create_task(self._deliver(row))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._idle_poll_s)
+        finally:
+            await self._wind_down(in_flight)
+
+    async def _wind_down(self, in_flight: set[asyncio.Task[None]]) -> None:
+        if in_flight:
+            _, unfinished = await asyncio.wait(set(in_flight), timeout=self._grace_s)
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
+        self._loop = None
+        await self._delivery.aclose()
+        try:
+            await asyncio.to_thread(self._ledger.give_back)
+        except Exception:
+            log.exception(self._events.loop_failed, relay=self.name)
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        try:
+            outcome = await self._delivery.deliver(row)
+            await asyncio.to_thread(self._settle, row, outcome)
+        except Exception:
+            log.exception(self._events.loop_failed, relay=self.name, request_id=row.request_id)
+        finally:
+            if self._wake is not None:
+                self._wake.set()  # a slot is free
+
+    def _settle(self, row: OutboxMessage, outcome: DeliveryOutcome) -> None:
+        attempts = row.attempts + 1
+        gave_up = outcome.final or self._retry.gives_up_after(attempts)
+        if outcome.error is None:
+            self._ledger.published([row.id])
+            log.info(self._events.delivered, request_id=row.request_id, attempts=attempts)
+            return
+        if gave_up:
+            self._ledger.fail([row.id], error=outcome.error)
+        else:
+            self._ledger.release(
+                [row.id], error=outcome.error, delay_s=self._retry.delay_after(attempts)
+            )
+        log.warning(
+            self._events.failed,
+            request_id=row.request_id,
+            attempts=attempts,
+            error=outcome.error,
+            gave_up=gave_up,
+        )
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The relay's options, on ``python -m gateway.relay`` and on ``ekomunat-gateway relay``."""
     parser.add_argument("--database-url", help="default: GATEWAY_DATABASE_URL")
@@ -261,7 +444,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="",
         help="comma-separated codes whose queues to declare at start (default: declare none)",
     )
-    parser.add_argument("--lease", type=float, default=60.0, help="claim lease in seconds")
+    parser.add_argument(
+        "--lease", type=float, help="claim lease in seconds (default: GATEWAY_RELAY_LEASE_S)"
+    )
     parser.add_argument("--window", type=int, default=MAX_WINDOW, help="confirms in flight")
     parser.add_argument("--name", help="relay name (default: host, pid and a random part)")
     parser.add_argument(
@@ -290,7 +475,7 @@ def run(args: argparse.Namespace) -> None:
         store,
         args.amqp_url or settings.amqp_url,
         window=args.window,
-        lease_s=args.lease,
+        lease_s=settings.relay_lease_s if args.lease is None else args.lease,
         names=TopologyNames(args.prefix),
         municipality_codes=codes or None,
         name=args.name,

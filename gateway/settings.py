@@ -13,11 +13,15 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT_CALLBACK_SECRET = "development-callback-secret"
+DEVELOPMENT_AUDIT_LOOKUP_KEY = "ekomunat-dev-audit-lookup-key"
+DEVELOPMENT_SIGNER_KEY = "ekomunat-dev-petition-signer-key"
+DEVELOPMENT_AUDIT_SIGNING_KEY = "ZWtvbXVuYXQtZGV2LWF1ZGl0LXNpZ25pbmcta2V5LTA"
+"""Base64url of a 32-byte Ed25519 seed that is public (it is in this file): development only."""
 
 
 class Environment(StrEnum):
@@ -41,6 +45,19 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="address the HTTP server binds")
     port: int = Field(8000, ge=0, le=65535, description="port of the HTTP server")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="worker processes ``serve`` runs on its one port (each uses a core)",
+    )
+    assembly_agenda_notice_days: int = Field(
+        7,
+        ge=0,
+        le=60,
+        description="days before a regular assembly session its agenda must be published "
+        "(Law 03/L-040 and the model statute, docs/assembly.md)",
+    )
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: LogFormat = Field(
         LogFormat.AUTO, description="json, console, or auto (console in a terminal)"
@@ -64,6 +81,13 @@ class Settings(BaseSettings):
     database_url: str = Field(
         f"sqlite:///{REPO_ROOT / 'var' / 'gateway.db'}",
         description="SQLAlchemy URL of the store; postgresql+psycopg://… in production",
+    )
+    group_commit: int = Field(
+        64,
+        ge=1,
+        description="the most portal requests whose rows (request, outbox row, idempotency "
+        "answer, audit records) one transaction commits together; each is answered only once "
+        "it committed (1: each request commits alone)",
     )
     amqp_url: str = Field(
         "amqp://guest:guest@127.0.0.1:5672/%2F", description="RabbitMQ URL of the hand-off broker"
@@ -123,8 +147,75 @@ class Settings(BaseSettings):
         300, ge=1, description="how far back failed operator sign-ins are counted"
     )
 
+    instance_id: str = Field(
+        "",
+        description="this process's name in the live log, the routes panel and breaker-reset "
+        "answers, unique in the deployment (empty: <host>:<pid>)",
+    )
+    ops_broadcast_enabled: bool = Field(
+        True,
+        description="share breaker resets, live-log lines and route counters with the other "
+        "instances over the broker's ops fanout exchange",
+    )
+    ops_exchange: str = Field(
+        "ekomunat.ops", description="the fanout exchange every instance's ops queue binds to"
+    )
+    audit_lookup_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_AUDIT_LOOKUP_KEY),
+        description="HMAC-SHA256 key that turns a personal number into the data-usage records' "
+        "lookup key (32 random bytes or more; the same on every instance, never rotated "
+        "without re-keying the records)",
+    )
+    audit_signing_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_AUDIT_SIGNING_KEY),
+        description="Ed25519 private key (its 32-byte seed, base64url) that signs the audit "
+        "log's checkpoints published at /v1/open/audit-checkpoints",
+    )
+    audit_checkpoint_interval_s: float = Field(
+        300.0, gt=0, description="seconds between two signed checkpoints of the audit log"
+    )
+    participation_signer_key: SecretStr = Field(
+        SecretStr(DEVELOPMENT_SIGNER_KEY),
+        description="HMAC-SHA256 key under which a petition's signatories are kept (a keyed "
+        "hash of the personal number, never the number); the same on every instance, never "
+        "rotated while a petition collects signatures",
+    )
+    question_answer_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="calendar days a member of the assembly or the mayor has to answer a "
+        "citizen's question before it counts as overdue (no statute seen fixes it: inference)",
+    )
+    registered_voters_file: Path = Field(
+        REPO_ROOT / "gateway" / "participation" / "registered_voters.yaml",
+        description="registered voters per municipality, the denominator of a petition's 10 % "
+        "threshold, with their source",
+    )
+
     @field_validator("log_file", mode="before")
     @classmethod
     def _empty_log_file_is_none(cls, value: object) -> object:
         """``GATEWAY_LOG_FILE=`` (empty) turns the file off; it is not the current folder."""
         return None if value == "" else value
+
+    lease_ttl_s: float = Field(
+        5.0,
+        gt=0,
+        description="seconds a once-per-deployment duty's lease (the feed refresher's) lasts "
+        "unrenewed: another instance takes the duty over this long (plus one renewal) after "
+        "its holder dies",
+    )
+    lease_renew_s: float = Field(
+        1.0,
+        gt=0,
+        description="seconds between two renewals of a held lease, and between two tries at "
+        "a lease held elsewhere; well below lease_ttl_s",
+    )
+
+    @model_validator(mode="after")
+    def _renewals_fit_in_the_lease(self) -> Settings:
+        """A holder must get at least two tries at renewing before its lease runs out."""
+        if self.lease_renew_s * 2 > self.lease_ttl_s:
+            raise ValueError("lease_renew_s must be at most half of lease_ttl_s")
+        return self

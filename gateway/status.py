@@ -14,31 +14,24 @@ Each message on ``gateway.status`` must pass, in order:
 A redelivered update (same ``update_id``) or one repeating the current status changes
 nothing and is acked. Anything failing a check is dead-lettered with the reason in the
 ``x-ekomunat-reason`` header. A database fault is not the message's fault: the message goes
-back to the queue and is tried again. When the request's client registered a callback URL,
-the callback row is written in the same transaction as the status change.
+back to the queue and is tried again. Checks 1 and 2 are the consumer worker's
+(``adapters.amqp.worker``), the rest are here. What else a change sets off (an approved
+permit entering the public register, a callback to the portal) is a handler registered in
+``gateway.status_changes``, run in the same transaction as the change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Unpack
 
 import structlog
-from pydantic import ValidationError
 
-from adapters.amqp import connection_parameters
-from adapters.amqp.consumer import (
-    ConsumerWorker,
-    Delivery,
-    Outcome,
-    QueueConsumer,
-    Verdict,
-    rejected,
-)
-from adapters.amqp.topology import QueueType, TopologyNames, declarer
-from contracts.messages import RequestStatus, StatusUpdate, is_legal_transition
-from gateway.callbacks import queue_status_callback
+from adapters.amqp.consumer import Delivery, Outcome, Verdict
+from adapters.amqp.topology import TopologyNames
+from adapters.amqp.worker import ConsumerWorker, Rejections, Unverified, WorkerOptions
+from contracts.messages import StatusUpdate, is_legal_transition
 from gateway.metrics import GatewayMetrics
-from gateway.open.permits import record_approved_permit
+from gateway.status_changes import StatusChanged, StatusChangeHandlers, standard_status_handlers
 from gateway.store import Store, StoreConflict
 
 log = structlog.get_logger()
@@ -49,20 +42,16 @@ _COUNTED_AS = {
     Verdict.RETRY: "retried",
 }
 
-
-def validation_summary(error: ValidationError) -> str:
-    """Which fields failed and why, without echoing the values (they may be personal)."""
-    parts = [
-        f"{'.'.join(str(item) for item in detail['loc']) or '<root>'}: {detail['msg']}"
-        for detail in error.errors(include_input=False, include_url=False)[:5]
-    ]
-    return "; ".join(parts)
+_reject = Rejections("status", {"hop": "status", "outcome": "dead_lettered"})
 
 
-class StatusConsumer(ConsumerWorker):
-    """Consumes ``gateway.status`` in its own thread; one connection, owned by that thread."""
+class StatusConsumer(ConsumerWorker[StatusUpdate]):
+    """Consumes ``gateway.status`` in its own thread; one connection, owned by that thread.
 
-    thread_name = "status-consumer"
+    ``on_change`` are the handlers run with each recorded change (by default the gateway's
+    standard ones: permits register, callbacks); ``options`` are every consumer's
+    (``WorkerOptions``: the topology to declare, prefetch, retry pacing).
+    """
 
     def __init__(
         self,
@@ -70,69 +59,46 @@ class StatusConsumer(ConsumerWorker):
         amqp_url: str,
         *,
         names: TopologyNames | None = None,
-        prefetch: int = 50,
-        municipality_codes: Sequence[str] | None = None,
-        queue_type: QueueType = "quorum",
-        retry_delay_s: float = 2.0,
-        max_backoff_s: float = 15.0,
         metrics: GatewayMetrics | None = None,
+        on_change: StatusChangeHandlers | None = None,
+        **options: Unpack[WorkerOptions],
     ) -> None:
         self._metrics = metrics
         self._store = store
         self._names = names or TopologyNames()
-        declare_topology = (
-            declarer(municipality_codes, names=self._names, queue_type=queue_type)
-            if municipality_codes is not None
-            else None
-        )
-
-        self._consumer = QueueConsumer(
-            connection_parameters(amqp_url, name="ekomunat-gateway-status"),
+        self._on_change = on_change if on_change is not None else standard_status_handlers()
+        super().__init__(
+            amqp_url,
             self._names.status_queue,
-            self._counted_handle,
-            dead_letter_exchange=self._names.dead_letter_exchange,
-            prefetch=prefetch,
-            retry_delay_s=retry_delay_s,
-            max_backoff_s=max_backoff_s,
-            declare=declare_topology,
+            StatusUpdate,
+            self.record,
+            senders=self._municipality,
+            rejections=_reject,
+            names=self._names,
             name="status",
+            on_verdict=self._count if metrics is not None else None,
+            **options,
         )
 
-    def run_forever(self) -> None:
-        self._consumer.run()
+    def _municipality(self, user: str | None) -> str | Unverified:
+        municipality = self._names.municipality_of_user(user)
+        if municipality is None:
+            return Unverified("sender_unverified: user_id names no municipality's broker user")
+        return municipality
 
-    def _counted_handle(self, delivery: Delivery) -> Outcome:
-        """``handle``, counted by verdict (a raising handler is retried by the consumer)."""
-        try:
-            outcome = self.handle(delivery)
-        except Exception:
-            self._count("retried")
-            raise
-        self._count(_COUNTED_AS[outcome.verdict])
-        return outcome
-
-    def _count(self, outcome: str) -> None:
+    def _count(self, verdict: Verdict) -> None:
         if self._metrics is not None:
-            self._metrics.status_updates.labels(outcome).inc()
+            self._metrics.status_updates.labels(_COUNTED_AS[verdict]).inc()
 
-    def handle(self, delivery: Delivery) -> Outcome:
-        """Check one status update and record it; the verdict tells the consumer what to do."""
-        sender = self._names.municipality_of_user(delivery.sender)
-        if sender is None:
-            return self._reject(
-                delivery, "status.sender_unverified: user_id names no municipality's broker user"
-            )
-        try:
-            update = StatusUpdate.model_validate_json(delivery.body)
-        except ValidationError as exc:
-            return self._reject(delivery, f"status.invalid_message: {validation_summary(exc)}")
+    def record(self, delivery: Delivery, sender: str, update: StatusUpdate) -> Outcome:
+        """Check one status update from ``sender``'s own user and record it, with its handlers."""
         if update.municipality != sender:
-            return self._reject(
+            return _reject(
                 delivery,
                 f"status.sender_mismatch: the user of {sender} speaks for {update.municipality}",
             )
         if not delivery.routed_under(sender):
-            return self._reject(
+            return _reject(
                 delivery, f"status.routing_key_mismatch: the user of {sender} routes elsewhere"
             )
 
@@ -145,9 +111,9 @@ class StatusConsumer(ConsumerWorker):
                 return Outcome.ack()
             request = uow.requests.get(request_id, for_update=True)
             if request is None:
-                return self._reject(delivery, "status.unknown_request", **log_context)
+                return _reject(delivery, "status.unknown_request", **log_context)
             if request.municipality != update.municipality:
-                return self._reject(
+                return _reject(
                     delivery,
                     f"status.wrong_municipality: request belongs to {request.municipality}",
                     **log_context,
@@ -157,7 +123,7 @@ class StatusConsumer(ConsumerWorker):
                 log.info("status.unchanged", status=new_status.value, **log_context)
                 return Outcome.ack()
             if not is_legal_transition(request.status, new_status):
-                return self._reject(
+                return _reject(
                     delivery,
                     f"status.illegal_transition: {request.status.value} -> {new_status.value}",
                     **log_context,
@@ -173,16 +139,7 @@ class StatusConsumer(ConsumerWorker):
                     update_id=update_id,
                     occurred_at=update.occurred_at,
                 )
-                if new_status is RequestStatus.APPROVED:
-                    # An approved construction or occupancy permit enters the public register.
-                    record_approved_permit(uow, request, update)
-                if request.callback_url:
-                    queue_status_callback(
-                        uow,
-                        client_id=request.client_id,
-                        callback_url=request.callback_url,
-                        change=change,
-                    )
+                self._on_change.run(uow, StatusChanged(request, update, change))
                 uow.commit()
             except StoreConflict:
                 # Another gateway instance recorded this very update a moment ago.
@@ -200,9 +157,3 @@ class StatusConsumer(ConsumerWorker):
             **log_context,
         )
         return Outcome.ack()
-
-    @staticmethod
-    def _reject(delivery: Delivery, reason: str, **context: str) -> Outcome:
-        return rejected(
-            delivery, "status.rejected", reason, hop="status", outcome="dead_lettered", **context
-        )

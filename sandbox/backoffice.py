@@ -154,6 +154,8 @@ class BackOfficeDatabase(LocalDatabase):
 class BackOffice(QueueOffice):
     """Consumes one municipality's queue and answers with status updates."""
 
+    database: BackOfficeDatabase
+
     def __init__(
         self,
         municipality: str,

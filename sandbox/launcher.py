@@ -1,6 +1,6 @@
-"""`python -m sandbox`: start the three registry simulators and say where they listen.
+"""`python -m sandbox`: start the registry simulators and say where they listen.
 
-Each registry runs in its own child process on loopback. Once all three listen, the launcher
+Each registry runs in its own child process on loopback. Once all of them listen, the launcher
 prints one line per server, in a form both people and test fixtures can read:
 
     civil url=http://127.0.0.1:8101/civil-registry wsdl=...?wsdl admin=http://127.0.0.1:8111/_sandbox
@@ -8,6 +8,7 @@ prints one line per server, in a form both people and test fixtures can read:
     cadastre url=http://127.0.0.1:8103 openapi=http://127.0.0.1:8103/openapi.yaml admin=...
     treasury url=http://127.0.0.1:8104 openapi=... admin=...   (then procurement, urban_planning,
     ministry_permits: the transparency sources, BASE+4..7, admin BASE+14..17)
+    tax url=http://127.0.0.1:8108 openapi=http://127.0.0.1:8108/openapi.yaml admin=...
     sandbox ready seed=20261123 persons=5000
 
 and then waits. SIGINT or SIGTERM stops the children cleanly; if a child dies, the launcher stops
@@ -25,23 +26,27 @@ import os
 import queue
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
 from pydantic import ValidationError
 
 from sandbox.faults import FaultKnobs, parse_knob_assignments
-from sandbox.http_app import REGISTRIES
+from sandbox.http_app import REGISTRIES, build_registry_app
 from sandbox.open_sources import (
     OPEN_SOURCES,
     PORT_OFFSETS,
+    build_open_source_server,
     describe_open_source,
-    run_open_source_process,
 )
 from sandbox.parent_watch import add_exit_with_parent, parent_alive
 from sandbox.seed import DEFAULT_PERSONS, DEFAULT_SEED
-from sandbox.server import ServerAddress, run_server_process
+from sandbox.server import AppBuilder, ServerAddress, run_server_process
+from sandbox.tax_administration import NAME as TAX
+from sandbox.tax_administration import PORT_OFFSET as TAX_PORT_OFFSET
+from sandbox.tax_administration import build_tax_server, describe_tax
 
 DEFAULT_PORT_BASE = 8100
 ADMIN_PORT_OFFSET = 10
@@ -58,7 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=int(os.environ.get("SANDBOX_PORT_BASE", DEFAULT_PORT_BASE)),
         help="civil listens on BASE+1, business BASE+2, cadastre BASE+3, the transparency "
-        "sources BASE+4..7, their admin ports on BASE+11..17; 0 picks free ports "
+        "sources BASE+4..7, the tax administration BASE+8, their admin ports on BASE+11..18; "
+        "0 picks free ports "
         "(default SANDBOX_PORT_BASE or %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the data set")
@@ -90,11 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _knobs_per_registry(assignments: list[str]) -> dict[str, FaultKnobs]:
     raw = parse_knob_assignments(assignments)
-    unknown = set(raw) - {"all", *REGISTRIES, *OPEN_SOURCES}
+    unknown = set(raw) - {"all", *SERVERS}
     if unknown:
         raise ValueError(f"unknown registry in --fault: {', '.join(sorted(unknown))}")
     result = {}
-    for registry in (*REGISTRIES, *OPEN_SOURCES):
+    for registry in SERVERS:
         merged = {**raw.get("all", {}), **raw.get(registry, {})}
         result[registry] = FaultKnobs.model_validate(merged)
     return result
@@ -110,6 +116,30 @@ def describe(address: ServerAddress) -> str:
     return f"{address.registry} url={url} wsdl={url}?wsdl admin={admin}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Server:
+    """How the launcher starts one server and prints its line."""
+
+    offset: int
+    build: AppBuilder
+    describe: Callable[[ServerAddress], str]
+
+
+SERVERS: dict[str, _Server] = {
+    **{
+        registry: _Server(offset, build_registry_app, describe)
+        for offset, registry in enumerate(REGISTRIES, start=1)
+    },
+    # The transparency sources (treasury, procurement, urban planning, ministry permits).
+    **{
+        source: _Server(PORT_OFFSETS[source], build_open_source_server, describe_open_source)
+        for source in OPEN_SOURCES
+    },
+    TAX: _Server(TAX_PORT_OFFSET, build_tax_server, describe_tax),
+}
+"""Every server the launcher starts, by name, in the order their lines are printed."""
+
+
 class _Stop:
     def __init__(self) -> None:
         self.requested = False
@@ -118,7 +148,7 @@ class _Stop:
         self.requested = True
 
 
-def _stop_children(children: list[multiprocessing.process.BaseProcess]) -> None:
+def _stop_children(children: Sequence[multiprocessing.process.BaseProcess]) -> None:
     for child in children:
         if child.is_alive():
             child.terminate()
@@ -147,44 +177,23 @@ def run(args: argparse.Namespace) -> int:
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     children = []
     try:
-        for offset, registry in enumerate(REGISTRIES, start=1):
-            port = args.port_base + offset if args.port_base else 0
-            admin = args.port_base + ADMIN_PORT_OFFSET + offset if args.port_base else 0
+        for name, server in SERVERS.items():
+            port = args.port_base + server.offset if args.port_base else 0
+            admin = args.port_base + ADMIN_PORT_OFFSET + server.offset if args.port_base else 0
             child = context.Process(
                 target=run_server_process,
-                name=f"sandbox-{registry}",
+                name=f"sandbox-{name}",
                 daemon=False,
                 args=(
-                    registry,
+                    name,
                     args.host,
                     port,
                     admin,
                     args.seed,
                     args.persons,
-                    knobs[registry].model_dump(),
+                    knobs[name].model_dump(),
                     report,
-                ),
-            )
-            child.start()
-            children.append(child)
-        # The transparency sources (treasury, procurement, urban planning, ministry permits).
-        for source in OPEN_SOURCES:
-            offset = PORT_OFFSETS[source]
-            port = args.port_base + offset if args.port_base else 0
-            admin = args.port_base + ADMIN_PORT_OFFSET + offset if args.port_base else 0
-            child = context.Process(
-                target=run_open_source_process,
-                name=f"sandbox-{source}",
-                daemon=False,
-                args=(
-                    source,
-                    args.host,
-                    port,
-                    admin,
-                    args.seed,
-                    args.persons,
-                    knobs[source].model_dump(),
-                    report,
+                    server.build,
                 ),
             )
             child.start()
@@ -192,10 +201,8 @@ def run(args: argparse.Namespace) -> int:
         addresses = _await_ready(report, children, stop)
         if addresses is None:
             return 1 if not stop.requested else 0
-        for registry in REGISTRIES:
-            print(describe(addresses[registry]), flush=True)
-        for source in OPEN_SOURCES:
-            print(describe_open_source(addresses[source]), flush=True)
+        for name, server in SERVERS.items():
+            print(server.describe(addresses[name]), flush=True)
         print(f"sandbox ready seed={args.seed} persons={args.persons}", flush=True)
         sentinels = [c.sentinel for c in children]
         while not stop.requested and (not args.exit_with_parent or parent_alive(parent)):
@@ -210,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _await_ready(
-    report: Any, children: list[multiprocessing.process.BaseProcess], stop: _Stop
+    report: Any, children: Sequence[multiprocessing.process.BaseProcess], stop: _Stop
 ) -> dict[str, ServerAddress] | None:
     addresses: dict[str, ServerAddress] = {}
     waited = 0.0

@@ -202,6 +202,8 @@ def _decision(
 class Ministry(QueueOffice):
     """Consumes the ministry's queue and answers with review decisions."""
 
+    database: MinistryDatabase
+
     def __init__(
         self,
         amqp_url: str,

@@ -195,10 +195,12 @@ class QueueOffice:
         body: bytes,
     ) -> None:
         # Acked only once stored; what can never be processed the queue dead-letters.
+        tag = method.delivery_tag
+        assert tag is not None  # pika types it optional; a delivery from the broker has one
         if self.take(body, properties.message_id):
-            channel.basic_ack(method.delivery_tag)
+            channel.basic_ack(tag)
         else:
-            channel.basic_reject(method.delivery_tag, requeue=False)
+            channel.basic_reject(tag, requeue=False)
 
     def _session(self) -> None:
         with pika.BlockingConnection(self._parameters) as connection:

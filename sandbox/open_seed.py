@@ -509,7 +509,7 @@ def _process(
             ],
         }
     )
-    payments = []
+    payments: list[dict[str, Any]] = []
     day = signed + timedelta(days=30)
     paid = 0.0
     instalments = rng.randint(1, 4)

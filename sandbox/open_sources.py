@@ -10,7 +10,6 @@ under ``/_sandbox/<source>/`` that tests use to make the data move.
 
 import json
 from collections.abc import Callable
-from multiprocessing.queues import Queue
 from typing import Any
 
 from aiohttp import web
@@ -30,8 +29,8 @@ from sandbox.ministry_permits import MinistryPermits
 from sandbox.open_answers import unavailable
 from sandbox.open_seed import OpenSeed, build_open_seed
 from sandbox.procurement import Procurement
-from sandbox.seed import build_seed
-from sandbox.server import RegistryServer, ServerAddress, run_child, serve_until_stopped
+from sandbox.seed import SeedData
+from sandbox.server import ServerAddress
 from sandbox.treasury import Treasury
 from sandbox.urban_planning import UrbanPlanning
 
@@ -163,21 +162,8 @@ def build_open_source_app(
     return app, control
 
 
-def run_open_source_process(
-    name: str,
-    host: str,
-    port: int,
-    admin_port: int,
-    seed: int,
-    persons: int,
-    knobs: dict[str, Any],
-    report: "Queue[Any]",
-) -> None:
-    """Entry point of a source's child process: serve until SIGTERM/SIGINT or orphaned."""
-
-    async def serve(parsed: FaultKnobs) -> None:
-        data = build_open_seed(build_seed(seed=seed, persons=persons))
-        app, control = build_open_source_app(name, data, parsed)
-        await serve_until_stopped(RegistryServer(app, control, host, port, admin_port), report)
-
-    run_child(name, knobs, report, serve)
+def build_open_source_server(
+    name: str, data: SeedData, knobs: FaultKnobs | None = None
+) -> tuple[web.Application, FaultControl]:
+    """``build_open_source_app`` over the open seed derived from the registries' seed."""
+    return build_open_source_app(name, build_open_seed(data), knobs)

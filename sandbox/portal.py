@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,6 +242,27 @@ def render(cases: Sequence[Case]) -> str:
     ]
     lines.insert(1, "  ".join("─" * width for width in widths))
     return "\n".join(lines)
+
+
+def run_story(
+    description: str,
+    seed: Callable[[str], list[str]],
+    demo: Callable[[str], list[str]],
+    argv: Sequence[str] | None = None,
+) -> int:
+    """The command line of a seeded story of ``make run`` (``sandbox.assembly``,
+    ``sandbox.participation``): ``seed`` fills the gateway, then ``demo`` tells the short
+    story unless ``--seed-only``; each returns the lines it prints."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--gateway", default="http://127.0.0.1:8000")
+    parser.add_argument("--seed-only", action="store_true")
+    args = parser.parse_args(argv)
+    lines = seed(args.gateway)
+    if not args.seed_only:
+        lines += demo(args.gateway)
+    for line in lines:
+        sys.stdout.write(f"  {line}\n")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -637,8 +637,8 @@ def _index(data: SeedData) -> None:
         business = data.businesses[number]
         for person in business.authorised_persons:
             roles[person.personal_number][number] = "authorised"
-        for owner in business.owners:
-            roles[owner.personal_number][number] = "owner"
+        for holder in business.owners:
+            roles[holder.personal_number][number] = "owner"
     data.possessions = dict(possessions)
     data.business_roles = {
         pn: [(data.businesses[n], role) for n, role in sorted(held.items())]

@@ -9,7 +9,7 @@ listening again on the same port when the knob is turned back.
 import asyncio
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from typing import Any
@@ -18,7 +18,7 @@ from aiohttp import web
 
 from sandbox.faults import FaultKnobs
 from sandbox.http_app import FaultControl, admin_app, build_registry_app
-from sandbox.seed import build_seed
+from sandbox.seed import SeedData, build_seed
 
 PARENT_CHECK_SECONDS = 1.0
 
@@ -108,7 +108,7 @@ def run_child(
     name: str,
     knobs: dict[str, Any],
     report: "Queue[Any]",
-    serve: Callable[[FaultKnobs], Awaitable[None]],
+    serve: Callable[[FaultKnobs], Coroutine[Any, Any, None]],
 ) -> None:
     """The body of a server's child process: parse the knobs, serve, report start failures."""
     try:
@@ -122,6 +122,11 @@ def run_child(
         return  # Ctrl-C reached the child before its own signal handlers were installed
 
 
+AppBuilder = Callable[[str, SeedData, FaultKnobs | None], tuple[web.Application, FaultControl]]
+"""Builds one server's application from its name, the registry seed and its fault knobs; a
+module-level function, so the launcher can hand it to a spawned child."""
+
+
 def run_server_process(
     registry: str,
     host: str,
@@ -131,12 +136,13 @@ def run_server_process(
     persons: int,
     knobs: dict[str, Any],
     report: "Queue[Any]",
+    build: AppBuilder = build_registry_app,
 ) -> None:
-    """Entry point of a registry's child process: serve until SIGTERM/SIGINT or orphaned."""
+    """Entry point of a server's child process: serve until SIGTERM/SIGINT or orphaned."""
 
     async def serve(parsed: FaultKnobs) -> None:
         data = build_seed(seed=seed, persons=persons)
-        app, control = build_registry_app(registry, data, parsed)
+        app, control = build(registry, data, parsed)
         await serve_until_stopped(RegistryServer(app, control, host, port, admin_port), report)
 
     run_child(registry, knobs, report, serve)

@@ -115,7 +115,7 @@ class SoapService:
             raise self._invalid(f"Unknown operation element {name.localname!r}.")
         if not self._schema.validate(payload):
             error = self._schema.error_log.last_error
-            field = _last_step(error.path) if error is not None else "request"
+            field = _last_step(error.path or "") if error is not None else "request"
             raise self._invalid(f"{name.localname}: '{field}' does not match the schema.")
         key = payload[0].text or ""
         return name.localname, key

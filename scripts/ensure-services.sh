@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Make sure RabbitMQ and PostgreSQL answer on loopback: install them with apt-get when
-# they are missing, start them when they are stopped. Idempotent; quiet when all is well.
+# Make sure RabbitMQ and PostgreSQL answer on loopback (and that nginx and Chromium, which
+# tests drive, are installed): install them with apt-get when they are missing, start them when they are stopped. Idempotent; quiet when all is well.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -51,6 +51,12 @@ ensure_postgres() {
     | grep -q 1 || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" postgres >/dev/null
 }
 
+# The deployment test checks the nginx site with `nginx -t`, and the fail-over drill balances
+# its gateways through nginx.
+ensure_nginx() {
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
+}
+
 # The dashboard's browser test drives Debian's Chromium through its driver (never a download).
 ensure_chromium() {
   [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return 0
@@ -60,4 +66,5 @@ ensure_chromium() {
 
 ensure_rabbitmq
 ensure_postgres
+ensure_nginx
 ensure_chromium

@@ -12,6 +12,7 @@ pytest_plugins = [
     "tests.fixtures.broker_users",
     "tests.fixtures.database",
     "tests.fixtures.gateway",
+    "tests.fixtures.browser",
     "tests.fixtures.crash",
     "tests.fixtures.complaints",
     "tests.fixtures.open_data",

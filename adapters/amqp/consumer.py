@@ -7,8 +7,13 @@ The handler sees a plain ``Delivery`` and answers with an ``Outcome``:
   to the dead-letter exchange with the reason in the ``x-ekomunat-reason`` header, with a
   publisher confirm, and only then acked, so the reason reaches operators and the consumer
   moves on.
-* ``RETRY``: a passing fault on our side (the database is down). The message goes back to
-  the queue after a pause, so it is not lost and does not spin.
+* ``RETRY``: a passing fault on our side (the database is down). The message is tried
+  again after a pause, and the messages behind it wait, unacknowledged, until it is settled:
+  the queues the gateway consumes carry one request's updates in order (a single active
+  consumer), and an "approved" handled while its "in review" waits would be refused as an
+  illegal move. After ``hold_s`` of failures the message is given back to the queue
+  (``nack``) and the rest go on: then it is a message that cannot succeed, not an outage,
+  and it must not stop the queue.
 
 A handler that raises counts as ``RETRY``; nothing a message contains can stop the consumer.
 The consumer's connection belongs to the thread that calls ``run``.
@@ -23,6 +28,8 @@ from any other publisher the header counts for nothing.
 from __future__ import annotations
 
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -34,6 +41,8 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.adapters.utils.connection_workflow import AMQPConnectorException
 from pika.exceptions import AMQPError
 from pika.spec import Basic, BasicProperties
+
+from adapters.amqp.topology import Topology, declare
 
 log = structlog.get_logger()
 
@@ -102,7 +111,8 @@ def rejected(delivery: Delivery, event: str, reason: str, **fields: str) -> Outc
 
 
 class QueueConsumer:
-    """Consumes ``queue`` with ``handler`` until ``request_stop``."""
+    """Consumes ``queue`` with ``handler`` until ``request_stop``, declaring ``topology`` (when
+    given) at every (re)connect, so the queue exists whichever process comes up first."""
 
     def __init__(
         self,
@@ -113,10 +123,11 @@ class QueueConsumer:
         dead_letter_exchange: str,
         prefetch: int = 50,
         retry_delay_s: float = 2.0,
+        hold_s: float = 120.0,
         initial_backoff_s: float = 0.5,
         max_backoff_s: float = 15.0,
         poll_s: float = 0.25,
-        declare: Callable[[BlockingChannel], None] | None = None,
+        topology: Topology | None = None,
         name: str = "consumer",
     ) -> None:
         self._parameters = parameters
@@ -125,10 +136,13 @@ class QueueConsumer:
         self._dead_letter_exchange = dead_letter_exchange
         self._prefetch = prefetch
         self._retry_delay_s = retry_delay_s
+        self._hold_s = hold_s
+        self._waiting: deque[tuple[Basic.Deliver, BasicProperties, bytes]] = deque()
+        self._held_since = 0.0
         self._initial_backoff_s = initial_backoff_s
         self._max_backoff_s = max_backoff_s
         self._poll_s = poll_s
-        self._declare = declare
+        self._topology = topology
         self._name = name
         self._own_user = getattr(parameters.credentials, "username", None)
         self._stop = threading.Event()
@@ -182,10 +196,12 @@ class QueueConsumer:
                 backoff = min(backoff * 2, self._max_backoff_s)
 
     def _consume(self) -> None:
+        # What waited on the last connection is redelivered, in order, by the broker.
+        self._waiting.clear()
         with pika.BlockingConnection(self._parameters) as connection:
             channel = connection.channel()
-            if self._declare is not None:
-                self._declare(channel)
+            if self._topology is not None:
+                declare(channel, self._topology)
             dead_letters = connection.channel()
             dead_letters.confirm_delivery()
             channel.basic_qos(prefetch_count=self._prefetch)
@@ -213,10 +229,61 @@ class QueueConsumer:
         properties: BasicProperties,
         body: bytes,
     ) -> None:
+        if self._waiting:  # an earlier message waits for its retry: keep the order
+            self._waiting.append((method, properties, body))
+            return
+        if not self._settle(channel, dead_letters, method, properties, body):
+            self._waiting.append((method, properties, body))
+            self._held_since = time.monotonic()
+            self._retry_later(connection, channel, dead_letters)
+
+    def _retry_later(
+        self,
+        connection: pika.BlockingConnection,
+        channel: BlockingChannel,
+        dead_letters: BlockingChannel,
+    ) -> None:
+        connection.call_later(
+            self._retry_delay_s, lambda: self._retry_waiting(connection, channel, dead_letters)
+        )
+
+    def _retry_waiting(
+        self,
+        connection: pika.BlockingConnection,
+        channel: BlockingChannel,
+        dead_letters: BlockingChannel,
+    ) -> None:
+        """The first waiting message again, then the ones behind it while they settle."""
+        while self._waiting:
+            method, properties, body = self._waiting[0]
+            if not self._settle(channel, dead_letters, method, properties, body):
+                if time.monotonic() - self._held_since < self._hold_s:
+                    self._retry_later(connection, channel, dead_letters)
+                    return
+                log.warning(
+                    "consumer.retry_given_back",
+                    consumer=self._name,
+                    message_id=properties.message_id,
+                    held_s=round(time.monotonic() - self._held_since, 1),
+                )
+                channel.basic_nack(_addressed(method)[0], requeue=True)
+            self._waiting.popleft()
+            self._held_since = time.monotonic()
+
+    def _settle(
+        self,
+        channel: BlockingChannel,
+        dead_letters: BlockingChannel,
+        method: Basic.Deliver,
+        properties: BasicProperties,
+        body: bytes,
+    ) -> bool:
+        """Handle one message: acked or dead-lettered (True), or to be tried again (False)."""
+        tag, exchange, routing_key = _addressed(method)
         delivery = Delivery(
             body=body,
-            routing_key=method.routing_key,
-            exchange=method.exchange,
+            routing_key=routing_key,
+            exchange=exchange,
             redelivered=bool(method.redelivered),
             message_id=properties.message_id,
             correlation_id=properties.correlation_id,
@@ -233,7 +300,6 @@ class QueueConsumer:
                 "consumer.handler_failed", consumer=self._name, message_id=delivery.message_id
             )
             outcome = Outcome.retry("handler failed")
-        tag = method.delivery_tag
         if outcome.verdict is Verdict.ACK:
             channel.basic_ack(tag)
         elif outcome.verdict is Verdict.DEAD_LETTER:
@@ -242,9 +308,8 @@ class QueueConsumer:
             log.warning(
                 "consumer.retry_scheduled", consumer=self._name, message_id=delivery.message_id
             )
-            connection.call_later(
-                self._retry_delay_s, lambda: channel.basic_nack(tag, requeue=True)
-            )
+            return False
+        return True
 
     def _sender(self, properties: BasicProperties) -> str | None:
         """The broker-checked publisher; for the gateway's own republishing, the one it named."""
@@ -262,11 +327,12 @@ class QueueConsumer:
         body: bytes,
         reason: str | None,
     ) -> None:
+        tag, exchange, routing_key = _addressed(method)
         headers = dict(properties.headers or {})
         headers[REASON_HEADER] = reason or "rejected"
         headers["x-ekomunat-queue"] = self._queue
-        headers["x-ekomunat-exchange"] = method.exchange
-        headers["x-ekomunat-routing-key"] = method.routing_key
+        headers["x-ekomunat-exchange"] = exchange
+        headers["x-ekomunat-routing-key"] = routing_key
         # Only a sender the broker checked may be named here, never one the message claimed.
         headers.pop(SENDER_HEADER, None)
         sender = self._sender(properties)
@@ -283,33 +349,21 @@ class QueueConsumer:
             headers=headers,
         )
         try:
-            dead_letters.basic_publish(
-                self._dead_letter_exchange, method.routing_key, body, forwarded
-            )
+            dead_letters.basic_publish(self._dead_letter_exchange, routing_key, body, forwarded)
         except AMQPError:
             # The reason is lost, the message is not: the queue's own dead-lettering takes it.
             log.warning("consumer.dead_letter_publish_failed", consumer=self._name, reason=reason)
-            channel.basic_reject(method.delivery_tag, requeue=False)
+            channel.basic_reject(tag, requeue=False)
             return
-        channel.basic_ack(method.delivery_tag)
+        channel.basic_ack(tag)
 
 
-class ConsumerWorker:
-    """A worker of the gateway that owns one ``QueueConsumer`` (the status, complaint and act
-    review consumers): it runs in its own thread, stops, and tells readiness how it is."""
+def _addressed(method: Basic.Deliver) -> tuple[int, str, str]:
+    """A delivery's tag, exchange and routing key.
 
-    thread_name = "consumer"
-    _consumer: QueueConsumer
-
-    def start(self) -> None:
-        self._consumer.start(self.thread_name)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._consumer.stop(timeout)
-
-    @property
-    def connected(self) -> bool:
-        return self._consumer.connected
-
-    def health(self) -> dict[str, Any]:
-        return dict(self._consumer.health())
+    pika types them optional (its constructor defaults them to None); a delivery the broker
+    sent always carries all three, so a None here is a broken frame, not a message to handle.
+    """
+    tag, exchange, routing_key = method.delivery_tag, method.exchange, method.routing_key
+    assert tag is not None and exchange is not None and routing_key is not None
+    return tag, exchange, routing_key

@@ -21,19 +21,22 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pika
 import structlog
-from pika.adapters.blocking_connection import BlockingChannel
 from pika.adapters.utils.connection_workflow import AMQPConnectorException
 from pika.channel import Channel
-from pika.connection import Connection
 from pika.exceptions import AMQPError
 from pika.frame import Method
-from pika.spec import Basic, BasicProperties
+from pika.spec import Basic, BasicProperties, Confirm
+
+if TYPE_CHECKING:
+    from pika.adapters.select_connection import _Timeout
+
+from adapters.amqp.topology import Topology, declare
 
 log = structlog.get_logger()
 
@@ -158,8 +161,8 @@ def properties_for(message: Outgoing) -> BasicProperties:
 class ConfirmingPublisher:
     """Publishes what a ``MessageSource`` gives it, reconnecting until told to stop.
 
-    ``declare`` (optional) runs on a short-lived blocking channel before each connection,
-    so the topology exists whenever publishing starts.
+    ``topology`` (optional) is declared on a short-lived blocking channel before each
+    connection, so it exists whenever publishing starts.
     """
 
     def __init__(
@@ -175,7 +178,7 @@ class ConfirmingPublisher:
         initial_backoff_s: float = 0.5,
         max_backoff_s: float = 15.0,
         drain_timeout_s: float = 5.0,
-        declare: Callable[[BlockingChannel], None] | None = None,
+        topology: Topology | None = None,
     ) -> None:
         if not 1 <= window <= MAX_WINDOW:
             raise ValueError(f"window must be between 1 and {MAX_WINDOW}")
@@ -189,13 +192,13 @@ class ConfirmingPublisher:
         self._initial_backoff_s = initial_backoff_s
         self._max_backoff_s = max_backoff_s
         self._drain_timeout_s = drain_timeout_s
-        self._declare = declare
+        self._topology = topology
         self._stop = threading.Event()
         self._lock = threading.RLock()  # also taken from a signal handler
         self._connection: pika.SelectConnection | None = None
         self._channel: Channel | None = None
         self._tracker = ConfirmTracker()
-        self._pump_timer: object | None = None
+        self._pump_timer: _Timeout | None = None
         self._pump_due = 0.0
         self._wake_pending = False
         self._unrecorded: list[int] = []
@@ -213,8 +216,8 @@ class ConfirmingPublisher:
         while not self._stop.is_set():
             was_ready = False
             try:
-                if self._declare is not None:
-                    self._declare_topology()
+                if self._topology is not None:
+                    self._declare_topology(self._topology)
                 was_ready = self._run_connection()
             # A broker whose node is up but whose app is stopped times out the handshake:
             # pika raises that outside its AMQPError tree, and it must not end the thread.
@@ -232,6 +235,11 @@ class ConfirmingPublisher:
                 self._initial_backoff_s if was_ready else min(backoff * 2, self._max_backoff_s)
             )
             self._stop.wait(backoff)
+
+    def reset(self) -> None:
+        """Make a stopped publisher runnable again (a relay started anew, under a lease)."""
+        self._stop.clear()
+        self._stopping = False
 
     def request_stop(self) -> None:
         """Ask the publishing thread to finish in-flight confirms and close (thread-safe)."""
@@ -268,10 +276,9 @@ class ConfirmingPublisher:
         # transaction for many rows, as a busy intake needs.
         self._schedule_pump(self._wake_delay_s)
 
-    def _declare_topology(self) -> None:
-        assert self._declare is not None
+    def _declare_topology(self, topology: Topology) -> None:
         with pika.BlockingConnection(self._parameters) as connection:
-            self._declare(connection.channel())
+            declare(connection.channel(), topology)
 
     def _run_connection(self) -> bool:
         connection = pika.SelectConnection(
@@ -292,14 +299,18 @@ class ConfirmingPublisher:
                 self._connection = None
         return self._was_ready
 
-    def _on_connection_open(self, connection: Connection) -> None:
+    def _on_connection_open(self, connection: pika.SelectConnection) -> None:
         connection.channel(on_open_callback=self._on_channel_open)
 
-    def _on_connection_open_error(self, connection: Connection, error: BaseException) -> None:
+    def _on_connection_open_error(
+        self, connection: pika.SelectConnection, error: BaseException
+    ) -> None:
         log.warning("publisher.broker_unreachable", error=type(error).__name__)
         connection.ioloop.stop()
 
-    def _on_connection_closed(self, connection: Connection, reason: BaseException) -> None:
+    def _on_connection_closed(
+        self, connection: pika.SelectConnection, reason: BaseException
+    ) -> None:
         self._channel = None
         if not self._stopping:
             log.warning("publisher.connection_closed", reason=str(reason)[:200])
@@ -312,7 +323,7 @@ class ConfirmingPublisher:
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(self._on_confirm, callback=self._on_confirm_mode)
 
-    def _on_confirm_mode(self, _frame: Method) -> None:
+    def _on_confirm_mode(self, _frame: Method[Confirm.SelectOk]) -> None:
         self._wake_pending = False  # a wake-up sent to a connection that died never ran
         self._ready = True
         self._was_ready = True
@@ -349,7 +360,7 @@ class ConfirmingPublisher:
         )
         self._tracker.returned(properties.message_id)
 
-    def _on_confirm(self, frame: Method) -> None:
+    def _on_confirm(self, frame: Method[Basic.Ack | Basic.Nack]) -> None:
         method = frame.method
         if isinstance(method, Basic.Ack):
             delivered, returned = self._tracker.ack(method.delivery_tag, method.multiple)

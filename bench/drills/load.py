@@ -51,12 +51,16 @@ class SteadyLoad:
         municipalities: Sequence[str],
         rate: float,
         timeout_s: float = 30.0,
+        async_only: bool = False,
     ) -> None:
+        """``async_only``: every request an async application (the fail-over drill counts
+        hand-offs only); otherwise sync and async alternate."""
         self._url = base + "/v1/requests"
         self._people = people
         self._municipalities = municipalities
         self._interval = 1.0 / rate
         self._timeout_s = timeout_s
+        self._async_only = async_only
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._main, name="steady-load", daemon=True)
         self._lock = threading.Lock()
@@ -80,9 +84,10 @@ class SteadyLoad:
 
     def _body(self, index: int) -> tuple[str, dict[str, Any]]:
         person = self._people[index % len(self._people)]
-        if index % 2:
+        if index % 2 and not self._async_only:
             return "sync", sync_body(person)
-        municipality = self._municipalities[(index // 2) % len(self._municipalities)]
+        turn = index if self._async_only else index // 2
+        municipality = self._municipalities[turn % len(self._municipalities)]
         return "async", async_body(person, municipality)
 
     async def _run(self) -> None:

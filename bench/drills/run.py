@@ -3,6 +3,8 @@
     .venv/bin/python -m bench.drills.run                      # all four, ~6 minutes
     .venv/bin/python -m bench.drills.run broker gateway-kill  # some of them
     .venv/bin/python -m bench.drills.run --quick              # shorter faults, ~3 minutes
+    .venv/bin/python -m bench.drills.run failover [--quick]   # the scaled-out deployment's
+                                                              # fail-over drill (failover.py)
 
 Each drill starts its own parts as real processes on loopback (the sandbox registries, the
 gateway with its relay and status consumer on a fresh SQLite file in a private RabbitMQ vhost,
@@ -352,6 +354,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["failover"]:
+        from bench.drills import failover
+
+        return failover.main(arguments[1:])
     options = parse_args(argv)
     command = "python -m bench.drills.run " + " ".join(argv if argv is not None else sys.argv[1:])
     (ROOT / "var").mkdir(exist_ok=True)

@@ -2,22 +2,23 @@
 
 ``build_acts_channel`` is called once by ``gateway.bootstrap``: it builds the desk that
 ``/v1/acts`` uses and, when the gateway runs its broker workers, the consumer of the
-ministry's decisions in its own thread. ``feed`` is the ``/v1/open/acts`` register that the
-open-data service serves beside the source feeds.
+ministry's decisions (started with the app's workers, never here; ``feature`` lists it).
+``feed`` is the ``/v1/open/acts`` register that the open-data service serves beside the
+source feeds.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
 
 from contracts.act_messages import ACT_KINDS, ReviewState
-from gateway.acts.consumer import ActReviewConsumer
+from gateway.acts.consumer import ActReviewConsumer, DecisionRecorder
 from gateway.acts.desk import ActDesk
 from gateway.acts.public_view import ACT_COLUMNS, act_rows
+from gateway.features import Feature, ReadinessReport, Scope, Worker
 from gateway.open.query import FeedQuery
 from gateway.open.service import FeedSpec, OpenData
 from gateway.open.views import FeedRows
@@ -56,9 +57,16 @@ class ActsChannel:
             version=desk.version,
         )
 
-    async def close(self) -> None:
+    def feature(self) -> Feature:
+        async def acts_ready() -> ReadinessReport:
+            return ReadinessReport("acts", *self.readiness())
+
+        workers: tuple[Worker, ...] = ()
         if self.consumer is not None:
-            await asyncio.to_thread(self.consumer.stop)
+            # Per process: the queue gives each decision to one consumer, and the desk checks
+            # each against the act's stored review state.
+            workers = (Worker("act-review-consumer", Scope.PER_PROCESS, self.consumer),)
+        return Feature("acts", provides=(self.desk,), workers=workers, readiness=(acts_ready,))
 
 
 def build_acts_channel(
@@ -67,6 +75,7 @@ def build_acts_channel(
     *,
     municipality_codes: Sequence[str],
     central_institutions: Sequence[str],
+    on_decision: DecisionRecorder | None = None,
 ) -> ActsChannel:
     channel = ActsChannel(ActDesk(store))
     if settings.status_consumer_enabled:
@@ -75,7 +84,7 @@ def build_acts_channel(
             settings.amqp_url,
             municipality_codes=municipality_codes,
             central_institutions=central_institutions,
+            on_decision=on_decision,
         )
-        channel.consumer.start()
     log.info("acts.ready", consumer=channel.consumer is not None)
     return channel

@@ -13,33 +13,35 @@ Each message on ``gateway.act-review`` must pass, in order:
 
 A redelivered decision (same ``update_id``) or one repeating the current state changes
 nothing and is acked. Anything failing a check is dead-lettered with the reason in the
-``x-ekomunat-reason`` header; a database fault puts the message back to be tried again. The
-same consumer machinery as the municipal status updates (``adapters.amqp.consumer``), on its
-own queue.
+``x-ekomunat-reason`` header; a database fault puts the message back to be tried again.
+Checks 1 and 2 are the consumer worker's (``adapters.amqp.worker``), as for every queue the
+gateway reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping
+from typing import Any, Unpack
 
 import structlog
-from pydantic import ValidationError
 
-from adapters.amqp import connection_parameters
-from adapters.amqp.consumer import ConsumerWorker, Delivery, Outcome, QueueConsumer, rejected
-from adapters.amqp.topology import ActReviewNames, QueueType, TopologyNames, full_declarer
+from adapters.amqp.consumer import Delivery, Outcome
+from adapters.amqp.topology import TopologyNames
+from adapters.amqp.worker import ConsumerWorker, Rejections, Unverified, WorkerOptions
 from contracts.act_messages import REVIEWER, ActReviewDecision, is_legal_review_transition
-from gateway.status import validation_summary
-from gateway.store import Store, StoreConflict
+from gateway.store import Store, StoreConflict, UnitOfWork
 from gateway.store.acts import ActRepository
 
 log = structlog.get_logger()
 
+_reject = Rejections("act.review", {"hop": "review", "outcome": "dead_lettered"})
 
-class ActReviewConsumer(ConsumerWorker):
+DecisionRecorder = Callable[[UnitOfWork, Mapping[str, Any]], None]
+"""Records a decision in its own transaction (the audit log's ``AuditTrail.act_decision``)."""
+
+
+class ActReviewConsumer(ConsumerWorker[ActReviewDecision]):
     """Consumes ``gateway.act-review`` in its own thread, on its own connection."""
-
-    thread_name = "act-review-consumer"
 
     def __init__(
         self,
@@ -47,50 +49,36 @@ class ActReviewConsumer(ConsumerWorker):
         amqp_url: str,
         *,
         names: TopologyNames | None = None,
-        municipality_codes: Sequence[str] | None = None,
-        central_institutions: Sequence[str] = (),
-        queue_type: QueueType = "quorum",
-        prefetch: int = 50,
-        retry_delay_s: float = 2.0,
-        max_backoff_s: float = 15.0,
+        on_decision: DecisionRecorder | None = None,
+        **options: Unpack[WorkerOptions],
     ) -> None:
         self._store = store
+        self._on_decision = on_decision
         self._names = names or TopologyNames()
-        self._acts = ActReviewNames(self._names)
-        declare = (
-            full_declarer(
-                municipality_codes, central_institutions, names=self._names, queue_type=queue_type
-            )
-            if municipality_codes is not None
-            else None
-        )
-        self._consumer = QueueConsumer(
-            connection_parameters(amqp_url, name="ekomunat-gateway-act-review"),
-            self._acts.decision_queue,
-            self.handle,
-            dead_letter_exchange=self._names.dead_letter_exchange,
-            prefetch=prefetch,
-            retry_delay_s=retry_delay_s,
-            max_backoff_s=max_backoff_s,
-            declare=declare,
+        super().__init__(
+            amqp_url,
+            self._names.act_decision_queue,
+            ActReviewDecision,
+            self.record,
+            senders=self._ministry,
+            rejections=_reject,
+            names=self._names,
             name="act-review",
+            **options,
         )
 
-    def handle(self, delivery: Delivery) -> Outcome:
-        """Check one decision and record it; the verdict tells the consumer what to do."""
-        user = delivery.sender
-        if user != self._acts.ministry_user:
-            if self._acts.is_party_user(user):
-                return self._reject(delivery, f"act.review.sender_not_ministry: {user}")
-            return self._reject(
-                delivery, "act.review.sender_unverified: user_id is not the ministry's broker user"
-            )
-        try:
-            decision = ActReviewDecision.model_validate_json(delivery.body)
-        except ValidationError as exc:
-            return self._reject(delivery, f"act.review.invalid_message: {validation_summary(exc)}")
+    def _ministry(self, user: str | None) -> str | Unverified:
+        """Only the ministry decides; another party's user is named, a stranger is not."""
+        if user is not None and user == self._names.ministry_user:
+            return REVIEWER
+        if self._names.is_party_user(user):
+            return Unverified(f"sender_not_ministry: {user}")
+        return Unverified("sender_unverified: user_id is not the ministry's broker user")
+
+    def record(self, delivery: Delivery, _ministry: str, decision: ActReviewDecision) -> Outcome:
+        """Check one decision from the ministry's own user and record it."""
         if not delivery.routed_under(f"{REVIEWER}.acts.{decision.municipality}"):
-            return self._reject(
+            return _reject(
                 delivery,
                 "act.review.routing_key_mismatch: the key names another municipality "
                 f"than the decision's {decision.municipality}",
@@ -107,15 +95,15 @@ class ActReviewConsumer(ConsumerWorker):
                 return Outcome.ack()
             act = acts.get(act_id, for_update=True)
             if act is None:
-                return self._reject(delivery, "act.review.unknown_act", **context)
+                return _reject(delivery, "act.review.unknown_act", **context)
             if act.municipality != decision.municipality:
-                return self._reject(
+                return _reject(
                     delivery,
                     f"act.review.wrong_municipality: the act is {act.municipality}'s",
                     **context,
                 )
             if decision.revision != act.revision:
-                return self._reject(
+                return _reject(
                     delivery,
                     f"act.review.stale_revision: decision on revision {decision.revision}, "
                     f"the act is at revision {act.revision}",
@@ -125,7 +113,7 @@ class ActReviewConsumer(ConsumerWorker):
                 log.info("act.review.unchanged", state=new_state.value, **context)
                 return Outcome.ack()
             if not is_legal_review_transition(act.review_state, new_state):
-                return self._reject(
+                return _reject(
                     delivery,
                     f"act.review.illegal_transition: {act.review_state.value} -> {new_state.value}",
                     **context,
@@ -145,6 +133,19 @@ class ActReviewConsumer(ConsumerWorker):
                     else None,
                     occurred_at=decision.occurred_at,
                 )
+                if self._on_decision is not None:
+                    self._on_decision(
+                        uow,
+                        {
+                            "act_id": act_id,
+                            "update_id": update_id,
+                            "municipality": act.municipality,
+                            "revision": act.revision,
+                            "previous_state": act.review_state.value,
+                            "new_state": new_state.value,
+                            "decided_by": f"ministry:{REVIEWER}",
+                        },
+                    )
                 uow.commit()
             except StoreConflict:
                 # Another gateway instance recorded this very decision a moment ago.
@@ -160,14 +161,3 @@ class ActReviewConsumer(ConsumerWorker):
             **context,
         )
         return Outcome.ack()
-
-    @staticmethod
-    def _reject(delivery: Delivery, reason: str, **context: str) -> Outcome:
-        return rejected(
-            delivery,
-            "act.review.rejected",
-            reason,
-            hop="review",
-            outcome="dead_lettered",
-            **context,
-        )

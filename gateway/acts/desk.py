@@ -33,7 +33,7 @@ from contracts.act_messages import (
     ReviewState,
 )
 from gateway.access import Speaker
-from gateway.routing.refusals import Refusal
+from gateway.refusals import Refusal
 from gateway.store import OutboxKind, Store, StoreConflict, UnitOfWork
 from gateway.store.acts import ActEvent, ActRecord, ActRepository, PublishedAct
 from gateway.store.clock import utc_now

@@ -106,7 +106,7 @@ def act_rows(published: Sequence[PublishedAct], catalogue: Catalogue, query: Fee
             continue
         if kind and record.kind != kind:
             continue
-        issuer = issuer_of(record.kind)  # type: ignore[arg-type]
+        issuer = issuer_of(record.kind)
         row = {
             **municipality_fields(catalogue, record.municipality, language),
             "act_id": record.id,

@@ -19,11 +19,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.act_messages import MunicipalAct, OfficialText
-from gateway.acts.desk import ActAnswer, ActDesk
+from gateway.acts.desk import ActAnswer
 from gateway.api.auth import CurrentClient, speaker_of
-from gateway.api.deps import GatewayDep
-from gateway.api.problems import Problem, problem_responses
-from gateway.bootstrap import Gateway
+from gateway.api.deps import ActDeskDep
+from gateway.api.problems import problem_responses
 
 router = APIRouter(prefix="/v1/acts", tags=["legality review of acts"])
 
@@ -70,13 +69,6 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def desk_of(gateway: Gateway) -> ActDesk:
-    desk: ActDesk | None = gateway.acts
-    if desk is None:
-        raise Problem("internal.error")
-    return desk
-
-
 def _answer(answer: ActAnswer) -> JSONResponse:
     headers = {"Location": answer.body["status_url"]}
     if answer.replayed:
@@ -85,36 +77,34 @@ def _answer(answer: ActAnswer) -> JSONResponse:
 
 
 @router.post("", status_code=202, response_model=ActView, responses=ANSWERS)
-async def submit_act(
-    body: MunicipalAct, client: CurrentClient, gateway: GatewayDep
-) -> JSONResponse:
+async def submit_act(body: MunicipalAct, client: CurrentClient, desk: ActDeskDep) -> JSONResponse:
     """Submit an act of your municipality's assembly or mayor for legality review.
 
     The same act sent again under its number gets the first answer; a different act under a
     number already used is a `409 act.number.taken`.
     """
-    return _answer(await desk_of(gateway).submit(speaker_of(client), body))
+    return _answer(await desk.submit(speaker_of(client), body))
 
 
 @router.get("/{act_id}", response_model=ActView, responses=problem_responses(401, 403, 404))
-async def get_act(act_id: ActId, client: CurrentClient, gateway: GatewayDep) -> dict[str, Any]:
+async def get_act(act_id: ActId, client: CurrentClient, desk: ActDeskDep) -> dict[str, Any]:
     """The act, where its review stands, and its whole history (your own acts; operators all)."""
     municipality = None if client.has_role("operator") else speaker_of(client).municipality
-    return await desk_of(gateway).view(str(act_id), municipality=municipality)
+    return await desk.view(str(act_id), municipality=municipality)
 
 
 @router.put("/{act_id}", status_code=202, response_model=ActView, responses=ANSWERS)
 async def revise_act(
-    act_id: ActId, body: MunicipalAct, client: CurrentClient, gateway: GatewayDep
+    act_id: ActId, body: MunicipalAct, client: CurrentClient, desk: ActDeskDep
 ) -> JSONResponse:
     """Send a new text of the act (a correction, or the act as reconsidered at the ministry's
     request). Its municipality, number and kind stay; the ministry reviews the new revision."""
-    return _answer(await desk_of(gateway).revise(speaker_of(client), str(act_id), body))
+    return _answer(await desk.revise(speaker_of(client), str(act_id), body))
 
 
 @router.post("/{act_id}/withdrawal", status_code=202, response_model=ActView, responses=ANSWERS)
 async def withdraw_act(
-    act_id: ActId, body: WithdrawalIn, client: CurrentClient, gateway: GatewayDep
+    act_id: ActId, body: WithdrawalIn, client: CurrentClient, desk: ActDeskDep
 ) -> JSONResponse:
     """Withdraw the act from review (it stays in the public register, as withdrawn)."""
-    return _answer(await desk_of(gateway).withdraw(speaker_of(client), str(act_id), body.reason))
+    return _answer(await desk.withdraw(speaker_of(client), str(act_id), body.reason))

@@ -14,8 +14,8 @@ import structlog
 from fastapi import Depends, Request
 
 from gateway.access import Client, Speaker, hash_key
-from gateway.api.deps import GatewayDep
-from gateway.api.problems import Problem
+from gateway.api.deps import gateway_of
+from gateway.refusals import Refusal
 
 log = structlog.get_logger()
 
@@ -25,11 +25,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
 
-async def authenticate(request: Request, gateway: GatewayDep) -> Client:
+async def authenticate(request: Request) -> Client:
+    # The gateway straight from the request, not as a sub-dependency: FastAPI solves each
+    # dependency anew per request, and that solve cost more than the lookup
+    # (``bench/results/optimisation.md``, round 4, the HTTP layer).
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     client = None
     if scheme.lower() == "bearer" and key.strip():
-        client = gateway.clients_by_key_hash.get(hash_key(key.strip()))
+        client = gateway_of(request).clients_by_key_hash.get(hash_key(key.strip()))
     if client is None:
         log.warning(
             "auth.refused",
@@ -37,7 +40,7 @@ async def authenticate(request: Request, gateway: GatewayDep) -> Client:
             path=request.url.path,
             client_address=client_address(request),
         )
-        raise Problem("auth.unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+        raise Refusal("auth.unauthenticated", headers={"WWW-Authenticate": "Bearer"})
     structlog.contextvars.bind_contextvars(client=client.name)
     return client
 
@@ -48,7 +51,7 @@ CurrentClient = Annotated[Client, Depends(authenticate)]
 def require_role(client: Client, role: str) -> None:
     if not client.has_role(role):
         log.warning("auth.refused", reason="role", role=role, client=client.name)
-        raise Problem("auth.forbidden")
+        raise Refusal("auth.forbidden")
 
 
 def speaker_of(client: Client) -> Speaker:
@@ -57,5 +60,5 @@ def speaker_of(client: Client) -> Speaker:
     municipality = client.config.municipality
     if municipality is None:  # the routes check refuses such a client; kept as a clear failure
         log.warning("auth.refused", reason="no municipality", client=client.name)
-        raise Problem("auth.forbidden")
+        raise Refusal("auth.forbidden")
     return Speaker(client=client.name, municipality=municipality)

@@ -25,7 +25,8 @@ from contracts.catalogue import (
 )
 from gateway.api.deps import CatalogueDep
 from gateway.api.language import negotiate
-from gateway.api.problems import Problem, problem_responses
+from gateway.api.problems import problem_responses
+from gateway.refusals import Refusal
 
 router = APIRouter(prefix="/v1/catalogue", tags=["catalogue"])
 
@@ -145,7 +146,7 @@ def list_services(
     """The catalogue's services, filtered and in the caller's language."""
     language = _language(request, response, lang)
     if municipality is not None and catalogue.municipality(municipality) is None:
-        raise Problem("municipality.unknown", extra={"municipality": municipality[:8]})
+        raise Refusal("municipality.unknown", extra={"municipality": municipality[:8]})
     services = [
         ServiceSummary(**_summary_fields(service, language, catalogue))
         for service in catalogue.services
@@ -168,7 +169,7 @@ def get_service(
     language = _language(request, response, lang)
     service = catalogue.service(code)
     if service is None:
-        raise Problem("service.unknown")
+        raise Refusal("service.unknown")
     return ServiceDetail(**_summary_fields(service, language, catalogue), form_schema=service.form)
 
 
@@ -196,5 +197,5 @@ def get_municipality(
     language = _language(request, response, lang)
     municipality = catalogue.municipality(code)
     if municipality is None:
-        raise Problem("municipality.unknown")
+        raise Refusal("municipality.unknown")
     return _municipality_view(municipality, language)

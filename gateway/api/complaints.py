@@ -19,12 +19,12 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from gateway.api.deps import gateway_of
+from gateway.api.deps import ComplaintDeskDep
 from gateway.api.language import negotiate
-from gateway.api.problems import Problem, problem_responses
-from gateway.complaints.desk import ComplaintDesk
+from gateway.api.problems import problem_responses
 from gateway.complaints.public_view import service_notice, status_label, w3
 from gateway.complaints.stats import to_csv
+from gateway.refusals import Refusal
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -77,13 +77,6 @@ class ComplaintView(BaseModel):
     history: list[HistoryLineView]
 
 
-def _desk(request: Request) -> ComplaintDesk:
-    desk = getattr(gateway_of(request), "complaints", None)
-    if desk is None:
-        raise Problem("internal.error")
-    return desk
-
-
 @router.get(
     "/stats",
     response_model=StatsView,
@@ -94,6 +87,7 @@ def _desk(request: Request) -> ComplaintDesk:
 )
 async def complaint_stats(
     request: Request,
+    desk: ComplaintDeskDep,
     submitted_from: Annotated[
         date | None, Query(alias="from", description="first day (UTC), inclusive")
     ] = None,
@@ -109,7 +103,6 @@ async def complaint_stats(
     lang: Annotated[str | None, Query(description="sq, sr or en")] = None,
 ) -> Response:
     """Complaints received and answered per institution and category (open data)."""
-    desk = _desk(request)
     language = negotiate(lang, request.headers.get("accept-language"))
     start = datetime.combine(submitted_from, time.min, UTC) if submitted_from else None
     end = (
@@ -119,16 +112,16 @@ async def complaint_stats(
         else None
     )
     if start and end and end < start:
-        raise Problem("request.query.invalid", detail="'to' is before 'from'")
+        raise Refusal("request.query.invalid", detail="'to' is before 'from'")
     if municipality and desk.catalogue.municipality_name(municipality, language) is None:
-        raise Problem("municipality.unknown", status=422)
+        raise Refusal("municipality.unknown", status=422)
     lines = await desk.stats(
         language=language, submitted_from=start, submitted_until=end, municipality=municipality
     )
     wants_csv = output == "csv" or (
         output is None and "text/csv" in request.headers.get("accept", "")
     )
-    headers = {"Content-Language": language}
+    headers: dict[str, str] = {"Content-Language": language}
     if wants_csv:
         headers["Content-Disposition"] = 'inline; filename="complaint-stats.csv"'
         return Response(to_csv(lines), media_type=CSV_MEDIA_TYPE, headers=headers)
@@ -150,6 +143,7 @@ async def complaint_stats(
 )
 async def followed_complaint(
     request: Request,
+    desk: ComplaintDeskDep,
     complaint_id: Annotated[uuid.UUID, Path(description="the Open311 service_request_id")],
     token: Annotated[
         str | None, Header(alias="X-Complaint-Token", description="the token given at submission")
@@ -157,14 +151,13 @@ async def followed_complaint(
     lang: Annotated[str | None, Query(description="sq, sr or en")] = None,
 ) -> ComplaintView:
     """A complaint's status and full history, for the citizen who holds its token."""
-    desk = _desk(request)
     language = negotiate(lang, request.headers.get("accept-language"))
     request.state.language = language
     if not token:
-        raise Problem("auth.unauthenticated")
+        raise Refusal("auth.unauthenticated")
     followed = await desk.followed(str(complaint_id), token)
     if followed is None:
-        raise Problem("request.unknown")
+        raise Refusal("request.unknown")
     record, history = followed
     agency = desk.catalogue.institution_name(record.institution)
     now = desk.now()

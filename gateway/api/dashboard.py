@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
-from gateway.api.problems import Problem
+from gateway.refusals import Refusal
 
 STATIC = Path(__file__).resolve().parent.parent / "ops" / "static"
 FILES = {
@@ -50,5 +50,5 @@ def dashboard_file(name: Annotated[str, PathParam(max_length=64)]) -> FileRespon
     """The dashboard's script and style (a fixed list: nothing else is served from here)."""
     media_type = FILES.get(name)
     if media_type is None:
-        raise Problem("resource.not_found")
+        raise Refusal("resource.not_found")
     return FileResponse(STATIC / name, media_type=media_type, headers=SECURITY_HEADERS)

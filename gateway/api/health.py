@@ -10,14 +10,14 @@ but they make the overall ``status`` ``degraded``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from gateway.api.deps import GatewayDep
-from gateway.bootstrap import ReadinessReport
+from gateway.features import ReadinessReport
 
 router = APIRouter(tags=["health"])
 
@@ -57,7 +57,8 @@ class Readiness(BaseModel):
 
 
 def _component(report: ReadinessReport) -> Component:
-    status = report.status or ("ready" if report.ready else "not_ready")
+    # A report's Readiness (a StrEnum) has exactly the values of Status.
+    status = cast(Status, report.status or ("ready" if report.ready else "not_ready"))
     return Component(
         name=report.name,
         ready=report.ready,
@@ -65,7 +66,7 @@ def _component(report: ReadinessReport) -> Component:
         required=report.required,
         detail=report.detail,
         sources=[
-            Source(name=s.name, status=s.status, detail=s.detail, age_s=s.age_s)
+            Source(name=s.name, status=cast(Status, s.status), detail=s.detail, age_s=s.age_s)
             for s in report.sources
         ],
     )

@@ -19,10 +19,8 @@ from pydantic import BaseModel
 
 from contracts.hearings import HearingReport, PublicHearing
 from gateway.api.auth import CurrentClient, speaker_of
-from gateway.api.deps import GatewayDep
-from gateway.api.problems import Problem, problem_responses
-from gateway.bootstrap import Gateway
-from gateway.hearings.desk import HearingDesk
+from gateway.api.deps import HearingDeskDep
+from gateway.api.problems import problem_responses
 
 router = APIRouter(prefix="/v1/hearings", tags=["public hearings"])
 
@@ -50,13 +48,6 @@ class HearingView(BaseModel):
     status_url: str
 
 
-def desk_of(gateway: Gateway) -> HearingDesk:
-    desk: HearingDesk | None = gateway.hearings
-    if desk is None:
-        raise Problem("internal.error")
-    return desk
-
-
 @router.post(
     "",
     status_code=201,
@@ -64,14 +55,14 @@ def desk_of(gateway: Gateway) -> HearingDesk:
     responses=problem_responses(401, 403, 409, 422),
 )
 async def publish_hearing(
-    body: PublicHearing, client: CurrentClient, gateway: GatewayDep
+    body: PublicHearing, client: CurrentClient, desk: HearingDeskDep
 ) -> JSONResponse:
     """Publish a public hearing of your municipality; citizens may comment within its window.
 
     The same hearing published again under its reference gets the first answer; a different
     one under a reference already used is a `409 hearing.reference.taken`.
     """
-    view, replayed = await desk_of(gateway).publish(speaker_of(client), body)
+    view, replayed = await desk.publish(speaker_of(client), body)
     headers = {"Location": view["status_url"]}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -80,11 +71,11 @@ async def publish_hearing(
 
 @router.get("/{hearing_id}", response_model=HearingView, responses=problem_responses(401, 403, 404))
 async def get_hearing(
-    hearing_id: HearingId, client: CurrentClient, gateway: GatewayDep
+    hearing_id: HearingId, client: CurrentClient, desk: HearingDeskDep
 ) -> dict[str, Any]:
     """The hearing, the comments it has received and its report (your own; operators all)."""
     municipality = None if client.has_role("operator") else speaker_of(client).municipality
-    return await desk_of(gateway).view(str(hearing_id), municipality=municipality)
+    return await desk.view(str(hearing_id), municipality=municipality)
 
 
 @router.post(
@@ -93,7 +84,7 @@ async def get_hearing(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def report_on_hearing(
-    hearing_id: HearingId, body: HearingReport, client: CurrentClient, gateway: GatewayDep
+    hearing_id: HearingId, body: HearingReport, client: CurrentClient, desk: HearingDeskDep
 ) -> dict[str, Any]:
     """Publish your report on the comments (after the comment period); it closes the hearing."""
-    return await desk_of(gateway).report(speaker_of(client), str(hearing_id), body)
+    return await desk.report(speaker_of(client), str(hearing_id), body)

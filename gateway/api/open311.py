@@ -27,7 +27,7 @@ Nothing here decides anything: screening, placement, routing and storage live in
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
@@ -40,13 +40,13 @@ from contracts.catalogue import DisplayLanguage
 from contracts.complaint_messages import ComplaintStatus
 from contracts.complaints.catalogue import Attribute, ComplaintCategory
 from gateway.access import hash_key
-from gateway.api.deps import gateway_of
+from gateway.api.deps import ComplaintDeskDep, gateway_of
 from gateway.api.language import negotiate
 from gateway.api.open_data import public_base_url
 from gateway.complaints.desk import ComplaintDesk, ComplaintQuery
 from gateway.complaints.open311_documents import MEDIA_TYPES, Format, as_format, render
 from gateway.complaints.public_view import open311_request
-from gateway.complaints.refusals import ComplaintRefused, Reason, known_codes
+from gateway.complaints.refusals import statuses
 from gateway.complaints.screening import (
     ADDRESS_LIMIT,
     IDENTIFIER_LIMIT,
@@ -61,6 +61,7 @@ from gateway.complaints.screening import (
     screen_description,
     screen_personal_data,
 )
+from gateway.refusals import Reason, Refusal
 
 log = structlog.get_logger()
 
@@ -136,7 +137,8 @@ def _document(value: Any, root: str, fmt: Format, language: DisplayLanguage) -> 
     )
 
 
-def _errors(refused: ComplaintRefused, fmt: Format, language: DisplayLanguage) -> Response:
+def _errors(refused: Refusal, fmt: Format, language: DisplayLanguage) -> Response:
+    """The spec's error list: one ``{code, description}`` per reason, all with one status."""
     status = refused.status
     body = [{"code": status, "description": reason.text(language)} for reason in refused.reasons]
     return Response(
@@ -150,7 +152,7 @@ def _errors(refused: ComplaintRefused, fmt: Format, language: DisplayLanguage) -
 def overloaded(request: Request, retry_after_s: int) -> Response:
     """The admission limit's refusal, as an Open311 error list in the path's format."""
     response = _errors(
-        ComplaintRefused.of("complaint.service.overloaded"),
+        Refusal("complaint.service.overloaded"),
         _format_of_path(request.url.path),
         _language(request),
     )
@@ -161,14 +163,14 @@ def overloaded(request: Request, retry_after_s: int) -> Response:
 class Open311Route(APIRoute):
     """Every answer of this router, refusals and crashes included, is an Open311 document."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
             fmt = _format_of_path(request.url.path)
             try:
                 return await handler(request)
-            except ComplaintRefused as refused:
+            except Refusal as refused:
                 log.info(
                     "open311.refused",
                     path=request.url.path,
@@ -180,9 +182,7 @@ class Open311Route(APIRoute):
                 log.exception(
                     "open311.crashed", path=request.url.path, error_type=type(exc).__name__
                 )
-                return _errors(
-                    ComplaintRefused.of("complaint.service.error"), fmt, _language(request)
-                )
+                return _errors(Refusal("complaint.service.error"), fmt, _language(request))
 
         return handle
 
@@ -190,10 +190,10 @@ class Open311Route(APIRoute):
 def _error_responses() -> dict[int | str, dict[str, Any]]:
     """The spec's error list, documented on every operation under each status it comes with
     (the refusal codes' own statuses: 400, 403, 404, and 503 when the gateway is full)."""
-    content = {media.split(";")[0]: {} for media in MEDIA_TYPES.values()}
+    content: dict[str, dict[str, Any]] = {media.split(";")[0]: {} for media in MEDIA_TYPES.values()}
     return {
         status: {"description": "Open311 errors: a list of {code, description}", "content": content}
-        for status in sorted(set(known_codes().values()))
+        for status in sorted(statuses())
     }
 
 
@@ -205,17 +205,10 @@ router = APIRouter(
 )
 
 
-def _desk(request: Request) -> ComplaintDesk:
-    desk = getattr(gateway_of(request), "complaints", None)
-    if desk is None:
-        raise RuntimeError("the complaints desk is not configured")
-    return desk
-
-
 def _checked_format(fmt: str) -> Format:
     checked = as_format(fmt)
     if checked is None:
-        raise ComplaintRefused.of("complaint.format.unsupported")
+        raise Refusal("complaint.format.unsupported")
     return checked
 
 
@@ -223,15 +216,15 @@ def _jurisdiction(desk: ComplaintDesk, value: str | None) -> str | None:
     try:
         return desk.gazetteer.jurisdiction(value)
     except KeyError:
-        raise ComplaintRefused.of("complaint.jurisdiction.unknown") from None
+        raise Refusal("complaint.jurisdiction.unknown") from None
 
 
 def _category(desk: ComplaintDesk, code: str | None) -> ComplaintCategory:
     if not code:
-        raise ComplaintRefused.of("complaint.service_code.missing")
+        raise Refusal("complaint.service_code.missing")
     category = desk.catalogue.category(code)
     if category is None:
-        raise ComplaintRefused.of("complaint.service_code.unknown")
+        raise Refusal("complaint.service_code.unknown")
     return category
 
 
@@ -258,10 +251,9 @@ async def open311_discovery(fmt: str, request: Request) -> Response:
 
 
 @router.get("/v2/services.{fmt}", summary="GET Service List")
-async def open311_services(fmt: str, request: Request) -> Response:
+async def open311_services(fmt: str, request: Request, desk: ComplaintDeskDep) -> Response:
     """The complaint categories, in the caller's language."""
     checked = _checked_format(fmt)
-    desk = _desk(request)
     language = _language(request)
     _jurisdiction(desk, request.query_params.get("jurisdiction_id"))
     services = [
@@ -280,10 +272,11 @@ async def open311_services(fmt: str, request: Request) -> Response:
 
 
 @router.get("/v2/services/{service_code}.{fmt}", summary="GET Service Definition")
-async def open311_service_definition(service_code: str, fmt: str, request: Request) -> Response:
+async def open311_service_definition(
+    service_code: str, fmt: str, request: Request, desk: ComplaintDeskDep
+) -> Response:
     """A category's extra questions (Open311 attributes)."""
     checked = _checked_format(fmt)
-    desk = _desk(request)
     language = _language(request)
     _jurisdiction(desk, request.query_params.get("jurisdiction_id"))
     category = _category(desk, service_code)
@@ -316,10 +309,9 @@ def _attribute_view(attribute: Attribute, language: DisplayLanguage) -> dict[str
 
 
 @router.post("/v2/requests.{fmt}", summary="POST Service Request")
-async def open311_submit(fmt: str, request: Request) -> Response:
+async def open311_submit(fmt: str, request: Request, desk: ComplaintDeskDep) -> Response:
     """Submit a complaint (form-encoded); answers with the citizen's follow-up token."""
     checked = _checked_format(fmt)
-    desk = _desk(request)
     fields, attributes = await _read_form(request)
     language = _language(request, fields)
     client = _reporter(request, fields.get("api_key"))
@@ -341,15 +333,15 @@ async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, list[s
     """The form's plain fields and its ``attribute[code]`` / ``attribute[code][]`` answers."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
-        raise ComplaintRefused.of("complaint.body.invalid")
+        raise Refusal("complaint.body.invalid")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ComplaintRefused.of("complaint.body.too_large", limit=MAX_BODY_BYTES)
+        raise Refusal("complaint.body.too_large", limit=MAX_BODY_BYTES)
     raw = bytearray()
     async for chunk in request.stream():
         raw.extend(chunk)
         if len(raw) > MAX_BODY_BYTES:
-            raise ComplaintRefused.of("complaint.body.too_large", limit=MAX_BODY_BYTES)
+            raise Refusal("complaint.body.too_large", limit=MAX_BODY_BYTES)
     try:
         pairs = parse_qsl(
             raw.decode("utf-8"),
@@ -360,7 +352,7 @@ async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, list[s
             max_num_fields=MAX_FIELDS,
         )
     except (UnicodeDecodeError, ValueError):
-        raise ComplaintRefused.of("complaint.body.invalid") from None
+        raise Refusal("complaint.body.invalid") from None
     fields: dict[str, str] = {}
     attributes: dict[str, list[str]] = {}
     reasons: list[Reason] = []
@@ -375,7 +367,7 @@ async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, list[s
         else:
             fields[key] = value
     if reasons:
-        raise ComplaintRefused(reasons)
+        raise Refusal(reasons=reasons)
     return fields, attributes
 
 
@@ -388,11 +380,11 @@ def _printable(key: str) -> str:
 def _reporter(request: Request, api_key: str | None) -> str:
     if not api_key:
         log.warning("open311.auth_refused", reason="missing")
-        raise ComplaintRefused.of("complaint.api_key.missing")
+        raise Refusal("complaint.api_key.missing")
     client = gateway_of(request).clients_by_key_hash.get(hash_key(api_key.strip()))
     if client is None or not client.has_role(REPORTER_ROLE):
         log.warning("open311.auth_refused", reason="invalid")
-        raise ComplaintRefused.of("complaint.api_key.invalid")
+        raise Refusal("complaint.api_key.invalid")
     structlog.contextvars.bind_contextvars(client=client.name)
     return client.name
 
@@ -427,11 +419,13 @@ def _screen(
     for name in ("locale", "lang"):
         check_text(findings, name, fields.get(name), limit=35)
     answers = check_attributes(findings, category, attributes)
-    free_text = {f"attribute[{code}]": value for code, value in answers.items()}
+    free_text: dict[str, str | list[str] | None] = {
+        f"attribute[{code}]": value for code, value in answers.items()
+    }
     free_text.update(address_string=address, address_id=address_id, description=description)
     screen_personal_data(findings, free_text, contact)
     if findings.reasons:
-        raise ComplaintRefused(findings.reasons)
+        raise Refusal(reasons=findings.reasons)
     return ComplaintSubmission(
         category=category,
         language=language,
@@ -449,10 +443,9 @@ def _screen(
 
 
 @router.get("/v2/requests.{fmt}", summary="GET Service Requests")
-async def open311_requests(fmt: str, request: Request) -> Response:
+async def open311_requests(fmt: str, request: Request, desk: ComplaintDeskDep) -> Response:
     """Complaints, newest first, with the spec's filters (90 days at most at a time)."""
     checked = _checked_format(fmt)
-    desk = _desk(request)
     language = _language(request)
     params = request.query_params
     municipality = _jurisdiction(desk, params.get("jurisdiction_id"))
@@ -492,9 +485,9 @@ def _moment(name: str, value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ComplaintRefused.of("complaint.query.invalid", field=name) from None
+        raise Refusal("complaint.query.invalid", field=name) from None
     if moment.tzinfo is None:  # the spec requires the time zone
-        raise ComplaintRefused.of("complaint.query.invalid", field=name)
+        raise Refusal("complaint.query.invalid", field=name)
     return moment
 
 
@@ -513,9 +506,9 @@ def _date_range(
     if end is None:
         return start, start + span
     if end < start:
-        raise ComplaintRefused.of("complaint.query.invalid", field="end_date")
+        raise Refusal("complaint.query.invalid", field="end_date")
     if end - start > span:
-        raise ComplaintRefused.of("complaint.query.range_too_long", limit=MAX_RANGE_DAYS)
+        raise Refusal("complaint.query.range_too_long", limit=MAX_RANGE_DAYS)
     return start, end
 
 
@@ -524,7 +517,7 @@ def _statuses(value: str | None) -> list[ComplaintStatus] | None:
     if not wanted:
         return None
     if not wanted <= {"open", "closed"}:
-        raise ComplaintRefused.of("complaint.query.invalid", field="status")
+        raise Refusal("complaint.query.invalid", field="status")
     statuses: list[ComplaintStatus] = []
     if "open" in wanted:
         statuses += [status for status in ComplaintStatus if status is not ComplaintStatus.CLOSED]
@@ -534,20 +527,21 @@ def _statuses(value: str | None) -> list[ComplaintStatus] | None:
 
 
 @router.get("/v2/requests/{service_request_id}.{fmt}", summary="GET Service Request")
-async def open311_request_by_id(service_request_id: str, fmt: str, request: Request) -> Response:
+async def open311_request_by_id(
+    service_request_id: str, fmt: str, request: Request, desk: ComplaintDeskDep
+) -> Response:
     """One complaint; with its token, also the complaint's own words and photo."""
     checked = _checked_format(fmt)
-    desk = _desk(request)
     language = _language(request)
     _jurisdiction(desk, request.query_params.get("jurisdiction_id"))
     token = request.query_params.get("token") or request.headers.get(TOKEN_HEADER)
     found = await desk.find(ComplaintQuery(ids=[service_request_id], limit=1))
     if not found.records:
-        raise ComplaintRefused.of("complaint.request.unknown")
+        raise Refusal("complaint.request.unknown")
     private = False
     if token:
         if not await desk.token_matches(service_request_id, token):
-            raise ComplaintRefused.of("complaint.token.mismatch")
+            raise Refusal("complaint.token.mismatch")
         private = True
     record = found.records[0]
     body = [
@@ -564,15 +558,14 @@ async def open311_request_by_id(service_request_id: str, fmt: str, request: Requ
 
 
 @router.get("/v2/tokens/{token}.{fmt}", summary="GET service_request_id from a token")
-async def open311_token(token: str, fmt: str, request: Request) -> Response:
+async def open311_token(token: str, fmt: str, request: Request, desk: ComplaintDeskDep) -> Response:
     """The id of the complaint a token belongs to."""
     checked = _checked_format(fmt)
-    desk = _desk(request)
     language = _language(request)
     _jurisdiction(desk, request.query_params.get("jurisdiction_id"))
     complaint_id = await desk.id_for_token(token)
     if complaint_id is None:
-        raise ComplaintRefused.of("complaint.token.unknown")
+        raise Refusal("complaint.token.unknown")
     body = [{"service_request_id": complaint_id, "token": token}]
     return _document(body, "service_requests", checked, language)
 
@@ -584,4 +577,4 @@ async def open311_token(token: str, fmt: str, request: Request) -> Response:
 )
 async def open311_not_found(rest: str) -> Response:
     """Anything else under /open311 is an Open311 404, not a problem document."""
-    raise ComplaintRefused.of("complaint.resource.unknown")
+    raise Refusal("complaint.resource.unknown")

@@ -13,20 +13,19 @@ page. Filters are checked strictly; every refusal is a localised problem documen
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from email.utils import format_datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 
 from contracts.catalogue import DisplayLanguage
+from gateway.api.deps import gateway_of, part_of
 from gateway.api.language import negotiate
-from gateway.api.problems import PROBLEM_JSON, problem_responses
+from gateway.api.problems import problem_responses
 from gateway.open.channel import OpenDataChannel
-from gateway.open.problems import OpenProblem
 from gateway.open.service import OpenData, Served
 from gateway.open.settings import OpenDataSettings
+from gateway.refusals import Refusal
 
 router = APIRouter(prefix="/v1/open", tags=["open data"])
 CACHE_CONTROL = "public, max-age=10"
@@ -41,10 +40,7 @@ FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def open_data(request: Request) -> OpenData:
-    channel: OpenDataChannel | None = request.state.gateway.open_data
-    if channel is None:
-        raise OpenProblem("open.source.unavailable", headers={"Retry-After": "30"})
-    return channel.service
+    return part_of(request, OpenDataChannel, "open data").service
 
 
 def language_of(request: Request) -> DisplayLanguage:
@@ -57,9 +53,7 @@ def _params(request: Request) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, value in request.query_params.multi_items():
         if name in params:
-            raise OpenProblem(
-                "open.filter.invalid", detail=f"{name}: give each filter at most once"
-            )
+            raise Refusal("open.filter.invalid", detail=f"{name}: give each filter at most once")
         params[name] = value
     params.pop("lang", None)
     return params
@@ -102,7 +96,7 @@ def public_base_url(request: Request) -> str:
     Never the request's ``Host`` header: anyone can send ``Host: evil.example``, and a link
     built from it would point a cached page's readers, or a crawler, at the attacker.
     """
-    channel: OpenDataChannel | None = request.state.gateway.open_data
+    channel = gateway_of(request).part(OpenDataChannel)
     settings = channel.service.settings if channel is not None else OpenDataSettings()
     return settings.public_base_url.rstrip("/")
 
@@ -116,7 +110,7 @@ async def _feed(request: Request, feed: str) -> Response:
     service = open_data(request)
     language = language_of(request)
     if feed not in service.feeds:
-        raise OpenProblem("open.source.unavailable", headers={"Retry-After": "30"})
+        raise Refusal("open.source.unavailable", headers={"Retry-After": "30"})
     params = _params(request)
     if service.reads_store(feed):
         # The gateway's own registers are read from the database: off the event loop.
@@ -224,6 +218,43 @@ async def open_hearings(request: Request) -> Response:
     return await _feed(request, "hearings")
 
 
+@router.get("/questions", responses=FEED_RESPONSES)
+async def open_questions(request: Request) -> Response:
+    """Citizens' questions to members of the municipal assemblies and to mayors, with their
+    recipients, deadlines and answers; who asked is never published.
+
+    Filters: `municipality`, `year` (asked), `state` (open, answered, overdue),
+    `recipient_role` (member, mayor), `member` (a member_id); `format` json or csv;
+    `page_size`, `cursor`; `lang` sq, sr or en.
+    """
+    return await _feed(request, "questions")
+
+
+@router.get("/question-statistics", responses=FEED_RESPONSES)
+async def open_question_statistics(request: Request) -> Response:
+    """Questions asked, answered, answered late, open and overdue, and the median days to
+    answer: one row per municipality (`level=municipality`) and one per recipient
+    (`level=member`).
+
+    Filters: `municipality`, `year` (asked), `level`, `recipient_role`, `member`; `format`
+    json or csv; `page_size`, `cursor`; `lang` sq, sr or en.
+    """
+    return await _feed(request, "question-statistics")
+
+
+@router.get("/petitions", responses=FEED_RESPONSES)
+async def open_petitions(request: Request) -> Response:
+    """Petitions and citizens' initiatives opened through the portal: their signatures against
+    the threshold (10 % of registered voters, Law No. 03/L-040, Art. 71), the signing window,
+    the decision due and the status the municipality reported; only counts, never a signatory.
+
+    Filters: `municipality`, `year` (opened), `status`, `kind` (regulation_referendum,
+    initiative), `signing` (open, closed); `format` json or csv; `page_size`, `cursor`;
+    `lang` sq, sr or en.
+    """
+    return await _feed(request, "petitions")
+
+
 @router.get("/budget/lines/{line_id}", responses=problem_responses(404, 503))
 async def open_budget_line(request: Request, line_id: str) -> Response:
     """One budget line with its monthly execution (the target of OCDS `planning.budget.uri`)."""
@@ -231,13 +262,13 @@ async def open_budget_line(request: Request, line_id: str) -> Response:
     language = language_of(request)
     parts = line_id.split("-")
     if len(parts) != 4 or not parts[1].isdigit():
-        raise OpenProblem("open.record.not_found")
+        raise Refusal("open.record.not_found")
     params = {"municipality": parts[0], "year": parts[1], "programme": parts[2]}
     if parts[3] in ("wages", "goods_services", "subsidies", "capital_investments"):
         params["economic_category"] = parts[3]
     served = service.serve("budget", params, language)
     if served.page.count != 1:
-        raise OpenProblem("open.record.not_found")
+        raise Refusal("open.record.not_found")
     return respond(request, served)
 
 
@@ -259,31 +290,6 @@ async def open_municipalities(request: Request) -> dict[str, Any]:
     }
 
 
-def render_open_problem(problem: OpenProblem, request: Request) -> JSONResponse:
-    language = getattr(request.state, "language", None) or language_of(request)
-    detail = problem.detail
-    if isinstance(detail, Mapping):
-        detail = detail.get(language) or detail.get("en")
-    body: dict[str, Any] = {
-        "type": f"urn:ekomunat:problem:{problem.code}",
-        "title": problem.title(language),
-        "status": problem.status,
-        "code": problem.code,
-        "request_id": getattr(request.state, "request_id", None),
-    }
-    if detail:
-        body["detail"] = detail
-    body.update(problem.extra)
-    headers = {"Content-Language": language, **problem.headers}
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
-
-
-async def _on_open_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, OpenProblem)
-    return render_open_problem(exc, request)
-
-
 def install_open_data(app: FastAPI) -> None:
-    """Mount the open-data routes and their problem handler on the app."""
-    app.add_exception_handler(OpenProblem, _on_open_problem)
+    """Mount the open-data routes; their refusals go through the one problem renderer."""
     app.include_router(router)

@@ -38,14 +38,22 @@ from pydantic import BaseModel, Field
 from contracts.messages import RequestStatus
 from gateway.access import Client, hash_key
 from gateway.api.auth import client_address, require_role
-from gateway.api.deps import GatewayDep
-from gateway.api.problems import Problem, problem_responses
+from gateway.api.deps import (
+    DeadLetterDeskDep,
+    GatewayDep,
+    MaybeDeadLetterDeskDep,
+    OpsSignInDep,
+    get_ops_sign_in,
+)
+from gateway.api.problems import problem_responses
+from gateway.audit.trail import AuditTrail
 from gateway.bootstrap import Gateway
 from gateway.ops import overview
 from gateway.ops.dead_letters import DeadLetterDesk, DeadLettersUnavailable
 from gateway.ops.live_log import concerns_request, is_routing_event
 from gateway.ops.queries import deliveries_of, outbox_backlog
-from gateway.ops.sign_in import OpsSignIn
+from gateway.ops.shared_ops import SharedOps
+from gateway.refusals import Refusal
 from gateway.settings import Environment
 
 log = structlog.get_logger()
@@ -74,7 +82,7 @@ async def operator(request: Request, gateway: GatewayDep) -> Client:
     by_cookie = not key
     if by_cookie:
         session_id = request.cookies.get(SESSION_COOKIE, "")
-        client = await _session_client(gateway, session_id) if session_id else None
+        client = await _session_client(request, gateway, session_id) if session_id else None
     else:
         client = gateway.clients_by_key_hash.get(hash_key(key))
     if client is None:
@@ -84,7 +92,7 @@ async def operator(request: Request, gateway: GatewayDep) -> Client:
             path=request.url.path,
             client_address=client_address(request),
         )
-        raise Problem("auth.unauthenticated", headers={"WWW-Authenticate": "Bearer"})
+        raise Refusal("auth.unauthenticated", headers={"WWW-Authenticate": "Bearer"})
     structlog.contextvars.bind_contextvars(client=client.name)
     require_role(client, "operator")
     if (
@@ -93,18 +101,14 @@ async def operator(request: Request, gateway: GatewayDep) -> Client:
         and request.headers.get(CSRF_HEADER) != CSRF_VALUE
     ):
         log.warning("auth.refused", reason="csrf_header_missing", client=client.name)
-        raise Problem("auth.forbidden", detail=f"send {CSRF_HEADER}: {CSRF_VALUE}")
+        raise Refusal("auth.forbidden", detail=f"send {CSRF_HEADER}: {CSRF_VALUE}")
     return client
 
 
-def _sign_in(gateway: Gateway) -> OpsSignIn:
-    if gateway.ops_sign_in is None:  # bootstrap always builds one; kept as a clear failure
-        raise Problem("resource.not_found", detail="this gateway has no dashboard sign-in")
-    return gateway.ops_sign_in
-
-
-async def _session_client(gateway: Gateway, session_id: str) -> Client | None:
-    name = await asyncio.to_thread(_sign_in(gateway).client_of, session_id)
+async def _session_client(request: Request, gateway: Gateway, session_id: str) -> Client | None:
+    # Only a cookie needs the sign-in: a bearer key is checked without it.
+    sign_in = await get_ops_sign_in(request)
+    name = await asyncio.to_thread(sign_in.client_of, session_id)
     if name is None:
         return None
     # The session names its client; routing.yaml may have dropped it since.
@@ -112,6 +116,14 @@ async def _session_client(gateway: Gateway, session_id: str) -> Client | None:
 
 
 Operator = Annotated[Client, Depends(operator)]
+
+
+def _audited(gateway: Gateway, action: str, operator_name: str, **details: Any) -> None:
+    """An operator's action into the audit log (gateway/audit/), when the gateway keeps one."""
+    trail = gateway.part(AuditTrail)
+    if trail is not None:
+        trail.operator_action_now(action, operator_name, **details)
+
 
 session_router = APIRouter(prefix=SESSION_PATH, tags=["operations"])
 router = APIRouter(
@@ -132,22 +144,26 @@ class SessionView(BaseModel):
 
 @session_router.post("", response_model=SessionView, responses=problem_responses(401, 403, 429))
 def open_session(
-    body: SessionIn, request: Request, response: Response, gateway: GatewayDep
+    body: SessionIn,
+    request: Request,
+    response: Response,
+    gateway: GatewayDep,
+    sign_in: OpsSignInDep,
 ) -> SessionView:
     """Check an operator key (throttled) and open a server-side session in an HttpOnly cookie."""
-    sign_in = _sign_in(gateway)
     address = client_address(request)
     key = body.key.strip()
     wait_s = sign_in.retry_after_s(address, key)
     if wait_s is not None:
         log.warning("auth.throttled", path=SESSION_PATH, client_address=address, retry_s=wait_s)
-        raise Problem("auth.throttled", headers={"Retry-After": str(wait_s)})
+        raise Refusal("auth.throttled", headers={"Retry-After": str(wait_s)})
     client = gateway.clients_by_key_hash.get(hash_key(key))
     if client is None or not client.has_role("operator"):
         sign_in.failed(address, key)
         reason = "unauthenticated" if client is None else "role"
+        _audited(gateway, "session.refused", client.name if client else "", reason=reason)
         log.warning("auth.refused", reason=reason, path=SESSION_PATH, client_address=address)
-        raise Problem("auth.unauthenticated" if client is None else "auth.forbidden")
+        raise Refusal("auth.unauthenticated" if client is None else "auth.forbidden")
     response.set_cookie(
         SESSION_COOKIE,
         sign_in.open(client.name),
@@ -155,15 +171,18 @@ def open_session(
         **_cookie_attributes(request, gateway),
     )
     log.info("ops.session.opened", client=client.name, client_address=address)
+    _audited(gateway, "session.opened", client.name)
     return SessionView(operator=client.name)
 
 
 @session_router.delete("", status_code=204)
-def close_session(request: Request, response: Response, gateway: GatewayDep) -> Response:
+def close_session(
+    request: Request, response: Response, gateway: GatewayDep, sign_in: OpsSignInDep
+) -> Response:
     """End the session on the server (on every instance) and drop its cookie."""
     session_id = request.cookies.get(SESSION_COOKIE, "")
     if session_id:
-        _sign_in(gateway).close(session_id)
+        sign_in.close(session_id)
     response.delete_cookie(SESSION_COOKIE, **_cookie_attributes(request, gateway))
     response.status_code = 204
     return response
@@ -216,7 +235,7 @@ async def search_requests(
     """Requests by status, service, municipality, client and time of creation, newest first."""
     for moment in (created_from, created_before):
         if moment is not None and moment.tzinfo is None:
-            raise Problem("request.query.invalid", detail="times need a time zone (Z or +hh:mm)")
+            raise Refusal("request.query.invalid", detail="times need a time zone (Z or +hh:mm)")
 
     def search() -> list[RequestSummary]:
         with gateway.store.unit_of_work(read_only=True) as uow:
@@ -254,7 +273,7 @@ class RequestTrace(BaseModel):
     trace: list[dict[str, Any]] = Field(description="hops recorded when it was taken in")
     deliveries: list[dict[str, Any]] = Field(description="its hand-off and callbacks")
     log: list[dict[str, Any]] = Field(
-        description="its lines in this instance's live log (the most recent only)"
+        description="its lines in the live log, from every instance (the most recent only)"
     )
 
 
@@ -266,7 +285,7 @@ async def trace_request(
     """A request's full trace: status history, hops, deliveries and its routing-log lines."""
     view = await gateway.intake.status_of(str(request_id), client="", sees_all=True)
     if view is None:
-        raise Problem("request.unknown")
+        raise Refusal("request.unknown")
     record = await asyncio.to_thread(_summary, gateway, str(request_id))
     deliveries = await asyncio.to_thread(deliveries_of, gateway.store, str(request_id))
     lines = gateway.live_log.matching(lambda event: concerns_request(event, str(request_id)))
@@ -283,7 +302,7 @@ def _summary(gateway: Gateway, request_id: str) -> RequestSummary:
     with gateway.store.unit_of_work(read_only=True) as uow:
         r = uow.requests.get(request_id)
     if r is None:
-        raise Problem("request.unknown")
+        raise Refusal("request.unknown")
     return RequestSummary(
         request_id=r.id,
         client=r.client_id,
@@ -326,23 +345,15 @@ class ReplayView(BaseModel):
     remaining: int | None
 
 
-def _desk(gateway: Gateway) -> DeadLetterDesk:
-    desk = gateway.dead_letters
-    if desk is None:
-        raise Problem("resource.not_found", detail="this gateway has no dead-letter desk")
-    return desk
-
-
-def _unavailable(exc: DeadLettersUnavailable) -> Problem:
-    return Problem("internal.error", status=503, detail=str(exc))
+def _unavailable(exc: DeadLettersUnavailable) -> Refusal:
+    return Refusal("internal.error", status=503, detail=str(exc))
 
 
 @router.get("/dead-letters", response_model=DeadLetterList, responses=problem_responses(503))
 async def list_dead_letters(
-    gateway: GatewayDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    desk: DeadLetterDeskDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> DeadLetterList:
     """The dead-letter queue with each message's reason and origin; the queue is unchanged."""
-    desk = _desk(gateway)
     try:
         letters = await desk.list(limit)
     except DeadLettersUnavailable as exc:
@@ -355,9 +366,15 @@ async def list_dead_letters(
 
 
 @router.post("/dead-letters/replay", response_model=ReplayView, responses=problem_responses(503))
-async def replay_all_dead_letters(gateway: GatewayDep, client: Operator) -> ReplayView:
+async def replay_all_dead_letters(
+    desk: DeadLetterDeskDep, client: Operator, gateway: GatewayDep
+) -> ReplayView:
     """Send every dead letter back to where it came from (after the cause was fixed)."""
-    return await _replay(gateway, client, None)
+    report = await _replay(desk, client, None)
+    await asyncio.to_thread(
+        _audited, gateway, "dead_letters.replayed", client.name, replayed=report.replayed
+    )
+    return report
 
 
 @router.post(
@@ -366,17 +383,22 @@ async def replay_all_dead_letters(gateway: GatewayDep, client: Operator) -> Repl
     responses=problem_responses(404, 503),
 )
 async def replay_dead_letter(
-    message_id: Annotated[str, Path(max_length=128)], gateway: GatewayDep, client: Operator
+    message_id: Annotated[str, Path(max_length=128)],
+    desk: DeadLetterDeskDep,
+    client: Operator,
+    gateway: GatewayDep,
 ) -> ReplayView:
     """Send one dead letter, by message id, back to its original exchange and routing key."""
-    report = await _replay(gateway, client, message_id)
+    report = await _replay(desk, client, message_id)
+    await asyncio.to_thread(
+        _audited, gateway, "dead_letters.replayed", client.name, replayed=report.replayed
+    )
     if not report.replayed and not report.failed:
-        raise Problem("resource.not_found", detail="no dead letter has this message id")
+        raise Refusal("resource.not_found", detail="no dead letter has this message id")
     return report
 
 
-async def _replay(gateway: Gateway, client: Client, message_id: str | None) -> ReplayView:
-    desk = _desk(gateway)
+async def _replay(desk: DeadLetterDesk, client: Client, message_id: str | None) -> ReplayView:
     log.info("ops.dead_letter.replay_requested", client=client.name, message_id=message_id)
     try:
         report = (
@@ -395,10 +417,24 @@ class BreakerView(BaseModel):
     state: str = Field(description="closed, open or half_open")
 
 
+class InstanceResetView(BaseModel):
+    instance: str
+    previous_state: str
+
+
 class BreakerReset(BaseModel):
     registry: str
-    previous_state: str
+    previous_state: str = Field(description="the state it was in on the instance that answers")
     state: str
+    instance: str = Field(description="the instance that answers")
+    broadcast: bool = Field(description="the reset was sent to every other instance")
+    acknowledged: int = Field(description="instances that applied it, this one included")
+    instances: list[InstanceResetView] = Field(
+        description="each instance that applied it, with the state its breaker was in"
+    )
+    unanswered: list[str] = Field(
+        description="instances heard from lately that did not acknowledge in time"
+    )
 
 
 @router.get("/breakers", response_model=list[BreakerView])
@@ -416,17 +452,42 @@ async def list_breakers(gateway: GatewayDep) -> list[BreakerView]:
 async def reset_breaker(
     registry: Annotated[str, Path(max_length=64)], gateway: GatewayDep, client: Operator
 ) -> BreakerReset:
-    """Close a registry's breaker now; the next call goes to the registry at once.
+    """Close a registry's breaker now, on every instance; the next call goes to the registry
+    at once.
 
-    Runs on the event loop, where the breakers live, so it needs no lock.
+    Applied here first (on the event loop, where the breakers live, so it needs no lock),
+    then broadcast; the answer lists the instances that acknowledged within a second or so.
     """
     found = gateway.registries.get(registry)
     if found is None:
-        raise Problem("resource.not_found", detail="no registry of that name")
+        raise Refusal("resource.not_found", detail="no registry of that name")
     previous = found.reset_breaker()
     gateway.metrics.breaker_resets.labels(registry).inc()
     log.info("ops.breaker.reset", registry=registry, previous_state=previous, client=client.name)
-    return BreakerReset(registry=registry, previous_state=previous, state=found.breaker_state())
+    shared = gateway.part(SharedOps)
+    here = shared.instance if shared is not None else (gateway.live_log.instance or "")
+    others = await shared.reset_everywhere(registry) if shared is not None else []
+    answered = {reset.instance for reset in others}
+    unanswered = (
+        [p.instance for p in shared.peers() if p.instance not in answered] if shared else []
+    )
+    applied = [InstanceResetView(instance=here, previous_state=previous)] + [
+        InstanceResetView(instance=reset.instance, previous_state=reset.previous_state)
+        for reset in others
+    ]
+    await asyncio.to_thread(
+        _audited, gateway, "breaker.reset", client.name, registry=registry, previous=previous
+    )
+    return BreakerReset(
+        registry=registry,
+        previous_state=previous,
+        state=found.breaker_state(),
+        instance=here,
+        broadcast=shared is not None and shared.broadcasting,
+        acknowledged=len(applied),
+        instances=applied,
+        unanswered=unanswered,
+    )
 
 
 # The routing table
@@ -506,7 +567,7 @@ def routing_table(gateway: GatewayDep) -> dict[str, Any]:
 
 
 @router.get("/overview")
-async def overview_of(gateway: GatewayDep) -> dict[str, Any]:
+async def overview_of(gateway: GatewayDep, desk: MaybeDeadLetterDeskDep) -> dict[str, Any]:
     """Cumulative counts and histograms per route and registry, backlog and dead letters."""
     states = {name: r.breaker_state() for name, r in gateway.registries.items()}
     try:
@@ -517,9 +578,16 @@ async def overview_of(gateway: GatewayDep) -> dict[str, Any]:
     except Exception as exc:  # the store is down: show it, keep the rest of the page alive
         log.warning("ops.overview.store_failed", error=type(exc).__name__)
         outbox = None
-    desk = gateway.dead_letters
+    shared = gateway.part(SharedOps)
+    here = shared.instance if shared is not None else (gateway.live_log.instance or "")
+    peers = shared.peers() if shared is not None else []
+    routes_by_instance = {here: overview.routes(gateway.metrics)}
+    routes_by_instance.update({peer.instance: peer.routes for peer in peers})
     return {
-        "routes": overview.routes(gateway.metrics),
+        "instance": here,
+        "instances": [{"instance": here, "here": True, "breakers": states}]
+        + [{"instance": p.instance, "here": False, "breakers": p.breakers} for p in peers],
+        "routes": overview.routes_across(routes_by_instance),
         "registries": overview.registries(gateway.metrics, states),
         "outbox": outbox,
         "dead_letters": desk.depth_hint() if desk is not None else None,
@@ -548,7 +616,8 @@ def recent_log(
     routing_only: Annotated[bool, Query(description="only lines with a hop")] = False,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> dict[str, Any]:
-    """The newest lines of this instance's live log (masked like the log file)."""
+    """The newest lines of the live log (masked like the log file): this instance's lines,
+    and the routing-log lines of every other instance, each naming its ``instance``."""
 
     def wanted(event: Mapping[str, Any]) -> bool:
         if routing_only and not is_routing_event(event):
@@ -574,6 +643,9 @@ async def stream_log(
 ) -> StreamingResponse:
     """The live log as server-sent events (``event: log``), resuming after ``Last-Event-ID``.
 
+    Every instance's routing-log lines, each naming its ``instance`` (this one's other lines
+    too). An ``event: gap`` naming an instance says that instance dropped lines on the way.
+
     A reader too slow for the log gets an ``event: gap`` instead of the lines it missed;
     logging itself never waits for a reader. A following stream lasts ``STREAM_LIFETIME_S``
     and is then resumed by the browser.
@@ -593,7 +665,9 @@ async def stream_log(
             if batch.gap:
                 yield _sse("gap", {"after": position})
             for sequence, event in batch.entries:
-                if not routing_only or is_routing_event(event):
+                if "gap" in event:
+                    yield _sse("gap", {"instance": event.get("instance"), "dropped": event["gap"]})
+                elif not routing_only or is_routing_event(event):
                     yield _sse("log", event, sequence)
             position = batch.last
             if not follow and len(batch.entries) < 500:

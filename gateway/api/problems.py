@@ -1,14 +1,15 @@
 """RFC 9457 problem documents: the only shape in which the gateway says no.
 
-Handlers raise ``Problem(code, ...)``; the handlers registered here turn it, FastAPI's
-validation errors, Starlette's HTTP errors and any unexpected exception into
-``application/problem+json`` with a title in the client's language and a stable ``code``.
+Every feature raises ``Refusal(code, ...)`` (``gateway/refusals.py``); the handlers registered
+here turn it, FastAPI's validation errors, Starlette's HTTP errors and any unexpected exception
+into ``application/problem+json`` with a title in the client's language and a stable ``code``.
+Open311 routes alone answer in the spec's own error list (``gateway/api/open311.py``).
 Nothing internal (stack trace, host name, registry text) is ever put into a document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -18,13 +19,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contracts.catalogue import DisplayLanguage, LocalizedText
+from contracts.catalogue import DisplayLanguage
+from gateway.api import problem_titles as problem_titles  # registers the gateway's own codes
 from gateway.api.language import negotiate
-from gateway.api.problem_titles import REGISTRY_NAMES, lookup
-from gateway.routing.refusals import Refusal
+from gateway.refusals import PROBLEM_CODES, Refusal, check_raise_sites
+from gateway.store.errors import DatabaseError, is_database_unavailable
 
 PROBLEM_JSON = "application/problem+json"
-LANGUAGE_INDEX: dict[str, int] = {"sq": 0, "sr": 1, "en": 2}
 
 log = structlog.get_logger()
 
@@ -61,56 +62,26 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {**PROBLEM_RESPONSE, "description": "Problem"} for status in statuses}
 
 
-class Problem(Exception):
-    """Raised anywhere in the request path to answer with a problem document."""
-
-    def __init__(
-        self,
-        code: str,
-        *,
-        detail: str | Mapping[str, str] | None = None,
-        errors: Sequence[FieldError] = (),
-        headers: Mapping[str, str] | None = None,
-        extra: Mapping[str, Any] | None = None,
-        status: int | None = None,
-    ) -> None:
-        kind, _ = lookup(code)
-        super().__init__(code)
-        self.code = code
-        self.status = status or kind.status
-        self.detail = detail
-        self.errors = list(errors)
-        self.headers = dict(headers or {})
-        self.extra = dict(extra or {})
-
-
-def title_for(code: str, language: DisplayLanguage) -> str:
-    kind, registry = lookup(code)
-    title: str = getattr(kind, language)
-    if registry is not None:
-        names = REGISTRY_NAMES.get(registry, (registry, registry, registry))
-        title = title.format(registry=names[LANGUAGE_INDEX[language]])
-    return title
-
-
-def render(problem: Problem, request: Request, language: DisplayLanguage) -> JSONResponse:
-    detail = problem.detail
-    if isinstance(detail, Mapping):
-        detail = detail.get(language) or detail.get("en")
+def render(refusal: Refusal, request: Request, language: DisplayLanguage) -> JSONResponse:
+    """The one RFC 9457 document of a refusal, whichever feature raised it."""
     body: dict[str, Any] = {
-        "type": f"urn:ekomunat:problem:{problem.code}",
-        "title": title_for(problem.code, language),
-        "status": problem.status,
-        "code": problem.code,
+        "type": f"urn:ekomunat:problem:{refusal.code}",
+        "title": PROBLEM_CODES.title(refusal.code, language),
+        "status": refusal.status,
+        "code": refusal.code,
         "request_id": getattr(request.state, "request_id", None),
     }
+    detail = refusal.detail_in(language)
     if detail:
         body["detail"] = detail
-    if problem.errors:
-        body["errors"] = [error.model_dump() for error in problem.errors]
-    body.update(problem.extra)
-    headers = {"Content-Language": language, **problem.headers}
-    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=headers)
+    errors = refusal.errors_in(language)
+    if errors:
+        body["errors"] = [
+            FieldError(pointer=pointer, reason=reason).model_dump() for pointer, reason in errors
+        ]
+    body.update(refusal.extra)
+    headers = {"Content-Language": language, **refusal.headers}
+    return JSONResponse(body, status_code=refusal.status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def request_language(request: Request) -> DisplayLanguage:
@@ -126,25 +97,9 @@ def _pointer(location: Sequence[Any]) -> str:
     return "/" + "/".join(parts)
 
 
-async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, Problem)
-    return render(exc, request, request_language(request))
-
-
 async def _on_refusal(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Refusal)
-    detail: str | Mapping[str, str] | None
-    detail = exc.detail.model_dump() if isinstance(exc.detail, LocalizedText) else exc.detail
-    headers = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s else None
-    problem = Problem(
-        exc.code,
-        detail=detail,
-        errors=[FieldError(pointer=pointer, reason=reason) for pointer, reason in exc.errors],
-        headers=headers,
-        extra=exc.extra,
-        status=exc.status,
-    )
-    return render(problem, request, request_language(request))
+    return render(exc, request, request_language(request))
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -160,12 +115,9 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     else:
         code = "request.query.invalid"
     field_errors = [
-        FieldError(
-            pointer=_pointer(error["loc"][1:]) if error.get("loc") else "/", reason=error["msg"]
-        )
-        for error in errors
+        (_pointer(error["loc"][1:]) if error.get("loc") else "/", error["msg"]) for error in errors
     ]
-    return render(Problem(code, errors=field_errors), request, request_language(request))
+    return render(Refusal(code, errors=field_errors), request, request_language(request))
 
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -179,13 +131,28 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     }.get(exc.status_code)
     if code is None:
         code = "request.query.invalid" if 400 <= exc.status_code < 500 else "internal.error"
-    problem = Problem(code, status=exc.status_code, headers=dict(exc.headers or {}))
-    return render(problem, request, request_language(request))
+    refusal = Refusal(code, status=exc.status_code, headers=dict(exc.headers or {}))
+    return render(refusal, request, request_language(request))
+
+
+STORE_RETRY_AFTER_S = 5
+"""What a client waits before retrying while the database is away: about what a PostgreSQL
+failover takes (bench/results/drills/), and short enough for a portal to retry once."""
+
+
+async def _on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database that is away (a failover, a restart) is the gateway's 503, not a crash:
+    nothing was accepted, the client may retry, and a load balancer keeps the instance."""
+    if not is_database_unavailable(exc):
+        return await _on_unexpected(request, exc)
+    log.warning("http.request.store_unavailable", error_type=type(exc).__name__)
+    refusal = Refusal("store.unavailable", retry_after_s=STORE_RETRY_AFTER_S)
+    return render(refusal, request, request_language(request))
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("http.request.crashed", error_type=type(exc).__name__)
-    return render(Problem("internal.error"), request, request_language(request))
+    return render(Refusal("internal.error"), request, request_language(request))
 
 
 def document_input_refusals(app: FastAPI) -> None:
@@ -206,6 +173,7 @@ def document_input_refusals(app: FastAPI) -> None:
                         operation["responses"].setdefault("400", _INPUT_REFUSAL)
         return app.openapi_schema or build()
 
+    # FastAPI's documented way to extend the schema it generates is to replace this method.
     app.openapi = openapi  # type: ignore[method-assign]
 
 
@@ -217,8 +185,10 @@ _INPUT_REFUSAL: dict[str, Any] = {
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Problem, _on_problem)
+    """Register the one renderer; first refuse to start if any raise site's code is unknown."""
+    check_raise_sites()
     app.add_exception_handler(Refusal, _on_refusal)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(DatabaseError, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
+import orjson
 import structlog
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import JSONResponse
@@ -18,15 +19,24 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts.messages import Applicant, ServiceCode
 from gateway.access import Client
 from gateway.api.auth import CurrentClient, require_role
-from gateway.api.deps import GatewayDep
-from gateway.api.problems import FieldError, Problem, problem_responses
+from gateway.api.deps import GatewayDep, gateway_of
+from gateway.api.problems import problem_responses
 from gateway.callback_origins import REFUSAL_DETAILS, CallbackRefused, admit_callback
 from gateway.intake import Caller, Submission
+from gateway.refusals import Refusal
 from gateway.settings import Environment
 
 log = structlog.get_logger()
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
+
+
+class AnswerResponse(JSONResponse):
+    """An answer's JSON written by orjson: the same compact UTF-8 document as Starlette's
+    ``json.dumps``, in C, once per request on the busiest route."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 class RequestIn(BaseModel):
@@ -135,14 +145,15 @@ async def submit_request(
     body: RequestIn,
     request: Request,
     client: CurrentClient,
-    gateway: GatewayDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Submit a citizen's request for one service in one municipality."""
+    # Not a ``GatewayDep``: one dependency fewer to solve on the busiest route.
+    gateway = gateway_of(request)
     request.state.language = body.language
     require_role(client, "portal")
     if not idempotency_key:
-        raise Problem("idempotency.key_missing")
+        raise Refusal("idempotency.key_missing")
     if body.callback_url is not None:
         _check_callback(
             body.callback_url,
@@ -159,12 +170,12 @@ async def submit_request(
     )
     caller = Caller(name=client.name, may_use_service=client.may_use(body.service))
     answer = await gateway.intake.submit(caller, idempotency_key, submission)
-    headers = {"Content-Language": body.language}
+    headers: dict[str, str] = {"Content-Language": body.language}
     if answer.replayed:
         headers["Idempotent-Replayed"] = "true"
     if answer.status_code == 202:
         headers["Location"] = answer.body["status_url"]
-    return JSONResponse(answer.body, status_code=answer.status_code, headers=headers)
+    return AnswerResponse(answer.body, status_code=answer.status_code, headers=headers)
 
 
 def _check_callback(url: str, client: Client, *, production: bool) -> None:
@@ -178,10 +189,10 @@ def _check_callback(url: str, client: Client, *, production: bool) -> None:
     except CallbackRefused as refused:
         log.warning("callback.refused", reason=refused.reason, client=client.name)
         detail = REFUSAL_DETAILS[refused.reason]
-        raise Problem(
+        raise Refusal(
             "request.callback.refused",
             detail=detail,
-            errors=[FieldError(pointer="/callback_url", reason=detail["en"])],
+            errors=[("/callback_url", detail["en"])],
             extra={"reason": refused.reason},
         ) from None
 
@@ -201,5 +212,5 @@ async def get_request(
         str(request_id), client=client.name, sees_all=client.has_role("operator")
     )
     if view is None:
-        raise Problem("request.unknown")
+        raise Refusal("request.unknown")
     return RequestStatusView.model_validate(view)

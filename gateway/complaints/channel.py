@@ -3,12 +3,12 @@
 ``build_complaints_channel`` is called once by ``gateway.bootstrap``: it loads and checks
 the complaint catalogue and the coarse boundaries (a broken file stops the start), builds
 the desk the Open311 API uses, and, when the gateway runs its broker workers, the consumer
-of the institutions' status updates, started in its own thread.
+of the institutions' status updates. ``feature`` is what the channel brings to the gateway;
+the consumer starts with the app's workers, never here.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 import structlog
@@ -19,6 +19,8 @@ from contracts.complaints.catalogue import COMPLAINTS_DIR, load_complaint_catalo
 from gateway.complaints.consumer import ComplaintStatusConsumer
 from gateway.complaints.desk import ComplaintDesk
 from gateway.complaints.placement import Gazetteer
+from gateway.features import Feature, ReadinessReport, Scope, Worker
+from gateway.metrics import StateSources
 from gateway.settings import Settings
 from gateway.store import Store
 
@@ -38,9 +40,29 @@ class ComplaintsChannel:
         state = "connected" if self.consumer.connected else "broker unreachable"
         return True, f"{categories} categories; status consumer {state}"
 
-    async def close(self) -> None:
+    def overdue(self) -> dict[str, int]:
+        """Open311 complaints past their deadline, as ``open311.<category>``."""
+        return {
+            f"open311.{category}": late
+            for category, late in self.desk.overdue_by_category().items()
+        }
+
+    def feature(self) -> Feature:
+        async def complaints_ready() -> ReadinessReport:
+            return ReadinessReport("complaints", *self.readiness())
+
+        workers: tuple[Worker, ...] = ()
         if self.consumer is not None:
-            await asyncio.to_thread(self.consumer.stop)
+            # Per process: the queue gives each answer to one consumer, and the desk checks
+            # each against the complaint's stored state.
+            workers = (Worker("complaint-status-consumer", Scope.PER_PROCESS, self.consumer),)
+        return Feature(
+            "complaints",
+            provides=(self.desk,),
+            workers=workers,
+            readiness=(complaints_ready,),
+            metrics=StateSources(complaints_overdue=self.overdue),
+        )
 
 
 def build_complaints_channel(
@@ -62,7 +84,6 @@ def build_complaints_channel(
             municipality_codes=list(catalogue.municipality_codes),
             central_institutions=[i.id for i in complaint_catalogue.central_institutions],
         )
-        channel.consumer.start()
     log.info(
         "complaints.ready",
         categories=len(complaint_catalogue.categories),

@@ -15,36 +15,34 @@ Each message on ``gateway.complaint-status`` must pass, in order:
 A redelivered update (same ``update_id``) or one repeating the current status changes
 nothing and is acked. Anything failing a check is dead-lettered with the reason in the
 ``x-ekomunat-reason`` header. A database fault is not the message's fault: the consumer
-machinery (``adapters.amqp.consumer``) puts the message back and tries again. The same
-machinery as the application status consumer, on its own queue.
+machinery (``adapters.amqp.consumer``) puts the message back and tries again. Checks 1 and 2
+are the consumer worker's (``adapters.amqp.worker``), as for every queue the gateway reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Unpack
 
 import structlog
-from pydantic import ValidationError
 
-from adapters.amqp import connection_parameters
-from adapters.amqp.consumer import ConsumerWorker, Delivery, Outcome, QueueConsumer, rejected
-from adapters.amqp.topology import ComplaintNames, QueueType, TopologyNames, complaint_declarer
+from adapters.amqp.consumer import Delivery, Outcome
+from adapters.amqp.topology import TopologyNames
+from adapters.amqp.worker import ConsumerWorker, Rejections, Unverified, WorkerOptions
 from contracts.complaint_messages import (
     ComplaintStatusUpdate,
     is_legal_complaint_transition,
     routing_prefix_of,
 )
-from gateway.status import validation_summary
 from gateway.store import Store, StoreConflict
-from gateway.store.complaints import ComplaintUnitOfWork
+from gateway.store.complaints import ComplaintRepository
 
 log = structlog.get_logger()
 
+_reject = Rejections("complaint.status")
 
-class ComplaintStatusConsumer(ConsumerWorker):
+
+class ComplaintStatusConsumer(ConsumerWorker[ComplaintStatusUpdate]):
     """Consumes ``gateway.complaint-status`` in its own thread, on its own connection."""
-
-    thread_name = "complaint-status-consumer"
 
     def __init__(
         self,
@@ -52,60 +50,38 @@ class ComplaintStatusConsumer(ConsumerWorker):
         amqp_url: str,
         *,
         names: TopologyNames | None = None,
-        municipality_codes: Sequence[str] | None = None,
-        central_institutions: Sequence[str] = (),
-        queue_type: QueueType = "quorum",
-        prefetch: int = 50,
-        retry_delay_s: float = 2.0,
-        max_backoff_s: float = 15.0,
+        **options: Unpack[WorkerOptions],
     ) -> None:
         self._store = store
         self._names = names or TopologyNames()
-        self._complaint_names = ComplaintNames(self._names)
-        declare = (
-            complaint_declarer(
-                municipality_codes,
-                central_institutions,
-                names=self._names,
-                queue_type=queue_type,
-            )
-            if municipality_codes is not None
-            else None
-        )
-        self._consumer = QueueConsumer(
-            connection_parameters(amqp_url, name="ekomunat-gateway-complaints"),
-            self._complaint_names.status_queue,
-            self.handle,
-            dead_letter_exchange=self._names.dead_letter_exchange,
-            prefetch=prefetch,
-            retry_delay_s=retry_delay_s,
-            max_backoff_s=max_backoff_s,
-            declare=declare,
+        super().__init__(
+            amqp_url,
+            self._names.complaint_status_queue,
+            ComplaintStatusUpdate,
+            self.record,
+            senders=self._institution,
+            rejections=_reject,
+            names=self._names,
             name="complaint-status",
+            **options,
         )
 
-    def handle(self, delivery: Delivery) -> Outcome:
-        """Check one status update and record it; the verdict tells the consumer what to do."""
-        speaker = self._complaint_names.routing_prefix_of_user(delivery.sender)
+    def _institution(self, user: str | None) -> str | Unverified:
+        speaker = self._names.routing_prefix_of_user(user)
         if speaker is None:
-            return self._reject(
-                delivery,
-                "complaint.status.sender_unverified: user_id names no institution's broker user",
-            )
-        try:
-            update = ComplaintStatusUpdate.model_validate_json(delivery.body)
-        except ValidationError as exc:
-            return self._reject(
-                delivery, f"complaint.status.invalid_message: {validation_summary(exc)}"
-            )
+            return Unverified("sender_unverified: user_id names no institution's broker user")
+        return speaker
+
+    def record(self, delivery: Delivery, speaker: str, update: ComplaintStatusUpdate) -> Outcome:
+        """Check one answer from ``speaker``'s own user (``19``, ``central.keds``), record it."""
         if speaker != routing_prefix_of(update.institution):
-            return self._reject(
+            return _reject(
                 delivery,
                 f"complaint.status.sender_mismatch: the user of {speaker} speaks for "
                 f"{update.institution}",
             )
         if not delivery.routed_under(speaker):
-            return self._reject(
+            return _reject(
                 delivery,
                 f"complaint.status.routing_key_mismatch: the user of {speaker} routes elsewhere",
             )
@@ -113,15 +89,16 @@ class ComplaintStatusConsumer(ConsumerWorker):
         complaint_id = str(update.complaint_id)
         update_id = str(update.update_id)
         context = {"complaint": complaint_id, "update_id": update_id}
-        with ComplaintUnitOfWork(self._store.engine) as uow:
-            if uow.complaints.has_update(update_id):
+        with self._store.unit_of_work() as uow:
+            complaints = uow.bind(ComplaintRepository)
+            if complaints.has_update(update_id):
                 log.info("complaint.status.duplicate", **context)
                 return Outcome.ack()
-            complaint = uow.complaints.get(complaint_id, for_update=True)
+            complaint = complaints.get(complaint_id, for_update=True)
             if complaint is None:
-                return self._reject(delivery, "complaint.status.unknown_complaint", **context)
+                return _reject(delivery, "complaint.status.unknown_complaint", **context)
             if complaint.institution != update.institution:
-                return self._reject(
+                return _reject(
                     delivery,
                     f"complaint.status.not_responsible: {complaint.institution} must answer",
                     **context,
@@ -131,14 +108,14 @@ class ComplaintStatusConsumer(ConsumerWorker):
                 log.info("complaint.status.unchanged", status=new_status.value, **context)
                 return Outcome.ack()
             if not is_legal_complaint_transition(complaint.status, new_status):
-                return self._reject(
+                return _reject(
                     delivery,
                     "complaint.status.illegal_transition: "
                     f"{complaint.status.value} -> {new_status.value}",
                     **context,
                 )
             try:
-                uow.complaints.set_status(
+                complaints.set_status(
                     complaint_id,
                     new_status,
                     source=f"institution:{update.institution}",
@@ -164,7 +141,3 @@ class ComplaintStatusConsumer(ConsumerWorker):
             **context,
         )
         return Outcome.ack()
-
-    @staticmethod
-    def _reject(delivery: Delivery, reason: str, **context: str) -> Outcome:
-        return rejected(delivery, "complaint.status.rejected", reason, **context)

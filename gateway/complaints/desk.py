@@ -33,15 +33,15 @@ from contracts.complaint_messages import (
 from contracts.complaints.boundaries import Boundaries
 from contracts.complaints.catalogue import ComplaintCatalogue, Responsible
 from gateway.complaints.placement import Gazetteer, OutsideKosovo, place
-from gateway.complaints.refusals import ComplaintRefused
 from gateway.complaints.screening import ComplaintSubmission
 from gateway.complaints.stats import StatsLine, compute
+from gateway.refusals import Refusal
 from gateway.store import OutboxKind, Store
 from gateway.store.clock import utc_now
 from gateway.store.complaints import (
     ComplaintChange,
     ComplaintRecord,
-    ComplaintUnitOfWork,
+    ComplaintRepository,
     NewComplaint,
 )
 
@@ -102,13 +102,8 @@ class ComplaintDesk:
     def now(self) -> datetime:
         return self._clock()
 
-    def unit_of_work(self, *, read_only: bool = False) -> ComplaintUnitOfWork:
-        return ComplaintUnitOfWork(
-            self._store.engine, read_only=read_only, outbox_signal=self._store.outbox_signal
-        )
-
     async def submit(self, client: str, submission: ComplaintSubmission) -> Accepted:
-        """Route and commit one complaint; raises ``ComplaintRefused`` before any write."""
+        """Route and commit one complaint; raises ``Refusal`` before any write."""
         try:
             placement = place(
                 gazetteer=self.gazetteer,
@@ -119,10 +114,10 @@ class ComplaintDesk:
                 address=submission.address,
             )
         except OutsideKosovo:
-            raise ComplaintRefused.of("complaint.location.outside_kosovo", field="lat") from None
+            raise Refusal("complaint.location.outside_kosovo", field="lat") from None
         responsible = self.catalogue.responsible_for(submission.category, placement.municipality)
         if responsible is None:
-            raise ComplaintRefused.of("complaint.location.unplaced")
+            raise Refusal("complaint.location.unplaced")
         accepted = await asyncio.to_thread(self._commit, client, submission, responsible)
         log.info(
             "complaint.accepted",
@@ -186,8 +181,8 @@ class ComplaintDesk:
             message_id=str(message_id),
             deadline_at=deadline,
         )
-        with self.unit_of_work() as uow:
-            uow.complaints.add(new, now=now)
+        with self._store.unit_of_work() as uow:
+            uow.bind(ComplaintRepository).add(new, now=now)
             uow.outbox.add(
                 OutboxKind.HANDOFF,
                 message_id=str(message_id),
@@ -205,15 +200,16 @@ class ComplaintDesk:
 
     async def id_for_token(self, token: str) -> str | None:
         def lookup() -> str | None:
-            with self.unit_of_work(read_only=True) as uow:
-                return uow.complaints.id_for_token(token_hash(token))
+            with self._store.unit_of_work(read_only=True) as uow:
+                return uow.bind(ComplaintRepository).id_for_token(token_hash(token))
 
         return await asyncio.to_thread(lookup)
 
     async def find(self, query: ComplaintQuery) -> Found:
         def read() -> Found:
-            with self.unit_of_work(read_only=True) as uow:
-                records = uow.complaints.search(
+            with self._store.unit_of_work(read_only=True) as uow:
+                complaints = uow.bind(ComplaintRepository)
+                records = complaints.search(
                     ids=query.ids,
                     categories=query.categories,
                     statuses=query.statuses,
@@ -222,7 +218,7 @@ class ComplaintDesk:
                     submitted_until=query.submitted_until,
                     limit=query.limit,
                 )
-                notes = uow.complaints.latest_notes([record.id for record in records])
+                notes = complaints.latest_notes([record.id for record in records])
             return Found(records, notes)
 
         return await asyncio.to_thread(read)
@@ -233,20 +229,21 @@ class ComplaintDesk:
         """The complaint and its history, for the holder of its token only."""
 
         def read() -> tuple[ComplaintRecord, list[ComplaintChange]] | None:
-            with self.unit_of_work(read_only=True) as uow:
-                if not uow.complaints.token_matches(complaint_id, token_hash(token)):
+            with self._store.unit_of_work(read_only=True) as uow:
+                complaints = uow.bind(ComplaintRepository)
+                if not complaints.token_matches(complaint_id, token_hash(token)):
                     return None
-                record = uow.complaints.get(complaint_id)
+                record = complaints.get(complaint_id)
                 if record is None:
                     return None
-                return record, uow.complaints.history(complaint_id)
+                return record, complaints.history(complaint_id)
 
         return await asyncio.to_thread(read)
 
     async def token_matches(self, complaint_id: str, token: str) -> bool:
         def check() -> bool:
-            with self.unit_of_work(read_only=True) as uow:
-                return uow.complaints.token_matches(complaint_id, token_hash(token))
+            with self._store.unit_of_work(read_only=True) as uow:
+                return uow.bind(ComplaintRepository).token_matches(complaint_id, token_hash(token))
 
         return await asyncio.to_thread(check)
 
@@ -255,8 +252,8 @@ class ComplaintDesk:
 
         The same rule as the open-data statistics, read synchronously at scrape time.
         """
-        with self.unit_of_work(read_only=True) as uow:
-            rows = uow.complaints.stats_rows()
+        with self._store.unit_of_work(read_only=True) as uow:
+            rows = uow.bind(ComplaintRepository).stats_rows()
         counts: dict[str, int] = {}
         for line in compute(rows, now=self._clock(), catalogue=self.catalogue, language="en"):
             counts[line.category] = counts.get(line.category, 0) + line.overdue
@@ -271,8 +268,8 @@ class ComplaintDesk:
         municipality: str | None = None,
     ) -> list[StatsLine]:
         def read() -> list[StatsLine]:
-            with self.unit_of_work(read_only=True) as uow:
-                rows = uow.complaints.stats_rows(
+            with self._store.unit_of_work(read_only=True) as uow:
+                rows = uow.bind(ComplaintRepository).stats_rows(
                     submitted_from=submitted_from,
                     submitted_until=submitted_until,
                     municipality=municipality,

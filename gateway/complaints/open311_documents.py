@@ -61,7 +61,7 @@ def _fill(element: etree._Element, value: Any) -> None:
         for key, child in value.items():
             _fill(etree.SubElement(element, key), child)
     elif isinstance(value, Sequence) and not isinstance(value, str):
-        item_name = ITEM_NAMES.get(element.tag, "item")
+        item_name = ITEM_NAMES.get(str(element.tag), "item")
         for child in value:
             _fill(etree.SubElement(element, item_name), child)
     elif isinstance(value, bool):

@@ -35,8 +35,8 @@ from urllib.parse import urlsplit
 from contracts.catalogue import DisplayLanguage
 from contracts.complaint_messages import MAX_DESCRIPTION
 from contracts.complaints.catalogue import Attribute, ComplaintCategory
-from gateway.complaints.refusals import Reason
 from gateway.personal_data import kinds_in
+from gateway.refusals import Reason
 
 NAME_LIMIT = 100
 ADDRESS_LIMIT = 500

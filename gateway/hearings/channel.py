@@ -2,7 +2,8 @@
 
 ``build_hearings_channel`` is called once by ``gateway.bootstrap``, before the intake is
 built: ``on_accept`` is the intake's hook for ``public-hearing-comment`` requests, ``desk``
-serves ``/v1/hearings``, and ``feed`` is the ``/v1/open/hearings`` register.
+serves ``/v1/hearings``, and ``feed`` is the ``/v1/open/hearings`` register. Hearings have
+no worker: a comment period ends by the clock, read when asked.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from gateway.features import Feature
 from gateway.hearings.comments import SERVICE, HearingComments
 from gateway.hearings.desk import HearingDesk
 from gateway.hearings.public_view import HEARING_COLUMNS, hearing_rows
@@ -31,6 +33,9 @@ class HearingsChannel:
     @property
     def on_accept(self) -> dict[str, AcceptHook]:
         return {SERVICE: self.comments}
+
+    def feature(self) -> Feature:
+        return Feature("hearings", provides=(self.desk,))
 
     def feed(self) -> FeedSpec:
         desk = self.desk

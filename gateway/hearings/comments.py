@@ -25,7 +25,7 @@ from typing import Any
 
 from contracts.messages import HandoffMessage
 from gateway.personal_data import kinds_in
-from gateway.routing.refusals import Refusal
+from gateway.refusals import Refusal
 from gateway.store import UnitOfWork
 from gateway.store.clock import utc_now
 from gateway.store.hearings import HearingRepository

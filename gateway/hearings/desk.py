@@ -22,7 +22,7 @@ import structlog
 from contracts.hearings import HearingReport, PublicHearing
 from gateway.access import Speaker
 from gateway.hearings.public_view import hearing_view
-from gateway.routing.refusals import Refusal
+from gateway.refusals import Refusal
 from gateway.store import Store, StoreConflict
 from gateway.store.clock import utc_now
 from gateway.store.hearings import HearingRecord, HearingRepository, PublishedHearing

@@ -22,7 +22,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from gateway.open.problems import OpenProblem
+from gateway.refusals import Refusal
 
 _TAG_BYTES = 16
 """128 bits of tag: a forgery is a 2^-128 guess, and the cursor stays short in a URL."""
@@ -62,7 +62,7 @@ class CursorSigner:
             valid = hmac.compare_digest(tag, self._tag(listing, payload))
             value = json.loads(_unb64(payload)) if valid else None
         except (ValueError, binascii.Error, UnicodeError):
-            raise OpenProblem("open.cursor.invalid") from None
+            raise Refusal("open.cursor.invalid") from None
         if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
-            raise OpenProblem("open.cursor.invalid")
+            raise Refusal("open.cursor.invalid")
         return tuple(value)

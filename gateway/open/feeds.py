@@ -144,6 +144,21 @@ class FeedStore:
                 self.generation += 1
         return count
 
+    def follow(self, snapshots: dict[FeedKey, Snapshot]) -> bool:
+        """Become exactly what the deployment's refresher kept (an instance that does not
+        refresh); True when any content changed. Nothing is left to keep afterwards."""
+        with self._lock:
+            changed = snapshots.keys() != self._snapshots.keys() or any(
+                self._snapshots[key].digest != snapshot.digest
+                for key, snapshot in snapshots.items()
+            )
+            self._snapshots = dict(snapshots)
+            self._failures.clear()
+            self._pending = _Pending()
+            if changed:
+                self.generation += 1
+        return changed
+
     def take_changes(self) -> SnapshotChanges:
         """What changed since the last call, and forget it (``give_back`` if it was not kept)."""
         with self._lock:

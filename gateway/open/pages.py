@@ -22,10 +22,10 @@ from typing import Any
 
 from gateway.open.cursors import CursorSigner
 from gateway.open.feeds import FeedKey, FeedStore
-from gateway.open.problems import OpenProblem
 from gateway.open.query import FeedQuery
 from gateway.open.spreadsheet import Cell, csv_text, inert
 from gateway.open.views import FeedRows
+from gateway.refusals import Refusal
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8; header=present"
 JSON_MEDIA_TYPE = "application/json"
@@ -89,7 +89,7 @@ def page_of(
         except TypeError:
             # Signed, but of another shape than the feed's keys: issued before an upgrade
             # changed how the feed sorts.
-            raise OpenProblem("open.cursor.invalid") from None
+            raise Refusal("open.cursor.invalid") from None
     end = start + query.page_size
     page = rows.rows[start:end]
     next_cursor = None

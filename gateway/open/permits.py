@@ -25,18 +25,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, func, insert, select
 
 from contracts.messages import StatusUpdate
-from gateway.open.tables import open_permits
 from gateway.personal_data import kinds_in
 from gateway.store import Store, UnitOfWork
-from gateway.store.clock import utc_now
+from gateway.store.permits import MunicipalPermit, PermitRepository
 from gateway.store.records import RequestRecord
 
 log = structlog.get_logger()
@@ -47,11 +43,6 @@ PERMIT_SERVICES: Mapping[str, tuple[str, str | None]] = {
     "occupancy-certificate": ("occupancy", None),
 }
 """Service code -> (kind of permit, category); an occupancy certificate takes its permit's."""
-
-
-def _connection(uow: UnitOfWork) -> Connection:
-    """The unit of work's own connection, so the permit commits with the approval."""
-    return uow._open()
 
 
 def _form_of(uow: UnitOfWork, request: RequestRecord) -> Mapping[str, Any]:
@@ -80,11 +71,8 @@ def record_approved_permit(uow: UnitOfWork, request: RequestRecord, update: Stat
     spec = PERMIT_SERVICES.get(request.service)
     if spec is None:
         return False
-    connection = _connection(uow)
-    exists = connection.execute(
-        select(open_permits.c.id).where(open_permits.c.request_id == request.id)
-    ).first()
-    if exists is not None:
+    register = uow.bind(PermitRepository)
+    if register.recorded_for(request.id):
         return True
     form = _form_of(uow, request)
     zone, parcel = str(form.get("cadastral_zone", "")), str(form.get("parcel_number", ""))
@@ -93,35 +81,25 @@ def record_approved_permit(uow: UnitOfWork, request: RequestRecord, update: Stat
         return False
     kind, category = spec
     if category is None and form.get("permit_number"):
-        category = connection.execute(
-            select(open_permits.c.category).where(
-                open_permits.c.permit_number == str(form["permit_number"])
-            )
-        ).scalar()
+        category = register.category_of(str(form["permit_number"]))
     number = _permit_number(update, request)
-    taken = connection.execute(
-        select(open_permits.c.id).where(open_permits.c.permit_number == number)
-    ).first()
-    if taken is not None:
+    if register.number_taken(number):
         number = f"{number}/{request.id[:8]}"
-    connection.execute(
-        insert(open_permits),
-        {
-            "permit_number": number[:60],
-            "request_id": request.id,
-            "kind": kind,
-            "category": category,
-            "municipality": request.municipality,
-            "cadastral_zone": zone,
-            "parcel_number": parcel,
-            "investor_type": "natural_person",
-            "description": str(form.get("building_use") or "") or None,
-            "conditions": [],
-            "applied_at": request.created_at,
-            "issued_at": update.occurred_at,
-            "source": f"municipality:{update.municipality}",
-            "recorded_at": utc_now(),
-        },
+    register.add(
+        MunicipalPermit(
+            permit_number=number[:60],
+            kind=kind,
+            category=category,
+            municipality=request.municipality,
+            cadastral_zone=zone,
+            parcel_number=parcel,
+            investor_type="natural_person",
+            description=str(form.get("building_use") or "") or None,
+            applied_at=request.created_at,
+            issued_at=update.occurred_at,
+            source=f"municipality:{update.municipality}",
+        ),
+        request_id=request.id,
     )
     log.info(
         "open.permit.recorded",
@@ -133,21 +111,6 @@ def record_approved_permit(uow: UnitOfWork, request: RequestRecord, update: Stat
     return True
 
 
-@dataclass(frozen=True)
-class MunicipalPermit:
-    permit_number: str
-    kind: str
-    category: str | None
-    municipality: str
-    cadastral_zone: str
-    parcel_number: str
-    investor_type: str
-    description: str | None
-    applied_at: datetime
-    issued_at: datetime
-    source: str
-
-
 class PermitRegister:
     """Reads the register for the feed; ``version`` tells the page cache when it changed."""
 
@@ -156,27 +119,8 @@ class PermitRegister:
 
     def version(self) -> str:
         with self._store.unit_of_work(read_only=True) as uow:
-            count, last = (
-                _connection(uow).execute(select(func.count(), func.max(open_permits.c.id))).one()
-            )
-        return f"{count}:{last}"
+            return uow.bind(PermitRepository).version()
 
     def permits(self) -> list[MunicipalPermit]:
         with self._store.unit_of_work(read_only=True) as uow:
-            rows = _connection(uow).execute(select(open_permits)).mappings().all()
-        return [
-            MunicipalPermit(
-                permit_number=row["permit_number"],
-                kind=row["kind"],
-                category=row["category"],
-                municipality=row["municipality"],
-                cadastral_zone=row["cadastral_zone"],
-                parcel_number=row["parcel_number"],
-                investor_type=row["investor_type"],
-                description=row["description"],
-                applied_at=row["applied_at"],
-                issued_at=row["issued_at"],
-                source=row["source"],
-            )
-            for row in rows
-        ]
+            return uow.bind(PermitRepository).all()

@@ -15,7 +15,7 @@ from typing import Any
 
 from contracts.catalogue import Catalogue, DisplayLanguage
 from gateway.open.cursors import CursorSigner
-from gateway.open.problems import OpenProblem
+from gateway.refusals import Refusal
 
 _YEAR = re.compile(r"^[0-9]{4}$")
 _MONTH = re.compile(r"^(0?[1-9]|1[0-2])$")
@@ -66,8 +66,8 @@ class FeedQuery:
         )
 
 
-def invalid(parameter: str, reason: str) -> OpenProblem:
-    return OpenProblem(
+def invalid(parameter: str, reason: str) -> Refusal:
+    return Refusal(
         "open.filter.invalid",
         detail=f"{parameter}: {reason}",
         extra={"errors": [{"pointer": f"/query/{parameter}", "reason": reason}]},
@@ -83,7 +83,7 @@ def resolve_municipality(catalogue: Catalogue, value: str) -> str:
             return municipality.code
     if not re.fullmatch(r"[0-9]{1,2}|[a-z-]{1,40}", value):
         raise invalid("municipality", "a two-digit KAS code (01-38) or a municipality slug")
-    raise OpenProblem("open.municipality.unknown", extra={"municipality": value[:40]})
+    raise Refusal("open.municipality.unknown", extra={"municipality": value[:40]})
 
 
 def parse_query(
@@ -134,7 +134,7 @@ def parse_query(
     extra = {name: params[name] for name in free if params.get(name)}
     chosen_format = params.get("format") or formats[0]
     if chosen_format not in formats:
-        raise OpenProblem("open.format.unsupported", detail="offered: " + ", ".join(formats))
+        raise Refusal("open.format.unsupported", detail="offered: " + ", ".join(formats))
     size_text = params.get("page_size")
     page_size = default_page_size
     if size_text:
@@ -142,7 +142,7 @@ def parse_query(
             raise invalid("page_size", "a whole number from 1")
         page_size = int(size_text)
         if page_size > max_page_size:
-            raise OpenProblem(
+            raise Refusal(
                 "open.page_size.too_large",
                 detail=f"page_size may be at most {max_page_size}",
                 extra={"max_page_size": max_page_size},

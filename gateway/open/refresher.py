@@ -12,7 +12,11 @@ The period is at most 30 s (``OpenDataSettings.refresh_s``): a change in a sourc
 feeds by the end of the next refresh, well within a minute.
 
 After each refresh what changed is kept in the store (``SnapshotArchive``), off the loop, so a
-restarted gateway serves the last good data even when a source is down at its start.
+restarted gateway serves the last good data even when a source is down at its start, and the
+other instances of the deployment serve it too (``gateway.open.follower``): the refresher runs
+once per deployment, under a lease. ``fence`` gives it the lease's check: a refresher whose
+lease ran out (its process was paused) keeps nothing, and ``stop`` cancels the refresh under
+way rather than letting it finish.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import asyncio
 import threading
 import time
 from collections import Counter
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -50,6 +54,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _always() -> bool:
+    return True
+
+
 class FeedRefresher:
     """Keeps a ``FeedStore`` filled from the transparency sources."""
 
@@ -72,6 +80,8 @@ class FeedRefresher:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._current: asyncio.Task[dict[str, Counter[str]]] | None = None
+        self._holds: Callable[[], bool] = _always
         self.refreshes = 0
         self.last_refresh_s = 0.0
         self.answered: set[str] = set()
@@ -81,6 +91,15 @@ class FeedRefresher:
     def sources(self) -> tuple[str, ...]:
         """The names of the sources refreshed, in ``routing.yaml``'s order."""
         return tuple(self._sources)
+
+    @property
+    def running(self) -> bool:
+        """True between ``start`` and ``stop``: this process refreshes the feeds."""
+        return self._thread is not None
+
+    def fence(self, holds: Callable[[], bool]) -> None:
+        """``holds()`` says whether this process may still write the deployment's snapshots."""
+        self._holds = holds
 
     # ---- life in a thread ------------------------------------------------------------------
 
@@ -97,10 +116,15 @@ class FeedRefresher:
     def stop(self, timeout: float = 10.0) -> None:
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(stop.set)
+            loop.call_soon_threadsafe(self._halt, stop)
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+    def _halt(self, stop: asyncio.Event) -> None:
+        stop.set()
+        if self._current is not None:
+            self._current.cancel()
 
     def _run(self, ready: threading.Event) -> None:
         loop = asyncio.new_event_loop()
@@ -117,10 +141,18 @@ class FeedRefresher:
         log.info("open.refresher.started", period_s=self._period_s, sources=sorted(self._sources))
         while not self._stop.is_set():
             started = time.monotonic()
+            self._current = asyncio.create_task(self.refresh_once())
             try:
-                await self.refresh_once()
+                await self._current
+            except asyncio.CancelledError:
+                if not self._stop.is_set():
+                    raise
+                log.info("open.refresh.cancelled")
+                break
             except Exception:  # the loop must outlive any one refresh
                 log.exception("open.refresh.crashed")
+            finally:
+                self._current = None
             elapsed = time.monotonic() - started
             try:
                 await asyncio.wait_for(self._stop.wait(), max(0.0, self._period_s - elapsed))
@@ -166,7 +198,11 @@ class FeedRefresher:
             jobs.append(self._central_permits(limit, outcomes))
         await asyncio.gather(*jobs)
         if self._archive is not None:
-            await asyncio.to_thread(self._archive.keep, self._store)
+            if self._holds():
+                await asyncio.to_thread(self._archive.keep, self._store)
+            else:
+                # Another instance may hold the lease by now: what it keeps is newer.
+                log.warning("open.refresh.fenced", sources=sorted(self._sources))
         self.refreshes += 1
         self.last_refresh_s = time.perf_counter() - started
         for source, counts in outcomes.items():

@@ -23,6 +23,13 @@ class OpenDataSettings(BaseSettings):
     enabled: bool = Field(True, description="refresh the feeds in the background")
     refresh_s: float = Field(20.0, gt=0, le=30, description="seconds between two refreshes")
     concurrency: int = Field(8, ge=1, le=64, description="source calls in flight per refresh")
+    follow_s: float = Field(
+        1.0,
+        gt=0,
+        le=30,
+        description="seconds between two looks at the store's snapshots by an instance that "
+        "does not refresh the feeds itself (another holds the refresher's lease)",
+    )
     default_page_size: int = Field(100, ge=1, le=1000)
     max_page_size: int = Field(1000, ge=1, le=10_000)
     page_cache_entries: int = Field(4096, ge=0, le=1_000_000, description="rendered pages kept")

@@ -24,8 +24,8 @@ from contracts.open_records import (
 )
 from gateway.open import labels
 from gateway.open.feeds import FeedKey, FeedStore
-from gateway.open.problems import OpenProblem
 from gateway.open.query import FeedQuery
+from gateway.refusals import Refusal
 
 Row = dict[str, Any]
 Item = TypeVar("Item")
@@ -60,8 +60,8 @@ def cents(value: float) -> int:
     return round(value * 100)
 
 
-def source_unavailable(source: str) -> OpenProblem:
-    return OpenProblem(
+def source_unavailable(source: str) -> Refusal:
+    return Refusal(
         "open.source.unavailable",
         headers={"Retry-After": "30"},
         extra={"source": source},
@@ -77,7 +77,7 @@ def published_year(store: FeedStore, source: str, asked: int | None) -> int:
     if asked is None:
         return max(years)
     if asked not in years:
-        raise OpenProblem(
+        raise Refusal(
             "open.year.unknown",
             extra={"year": asked, "published_years": list(years)},
         )
@@ -504,7 +504,7 @@ def register_selection(
     entry at all is a 404 that names the years there are."""
     years = sorted({year_of(item) for item in items})
     if query.year is not None and query.year not in years:
-        raise OpenProblem("open.year.unknown", extra={"year": query.year, "published_years": years})
+        raise Refusal("open.year.unknown", extra={"year": query.year, "published_years": years})
     return [
         item
         for item in items

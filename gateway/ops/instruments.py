@@ -1,55 +1,89 @@
-"""Fitting a bootstrapped gateway with what operators need: state metrics and the dead-letter desk.
+"""The operators' features: the dead-letter desk, the dashboard sign-in, the shared ops channel.
 
-Called once by ``bootstrap`` after the parts exist. Nothing here connects: the state metrics
-read their sources when scraped, and the dead-letter desk opens its broker connection on
-first use.
+Built once by ``bootstrap`` like every other feature (``gateway.features``). Nothing here
+connects: the dead-letter desk opens its broker connection on first use, and its depth is
+read when Prometheus scrapes.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from gateway.metrics import StateCollector, StateSources
+from adapters.amqp.ops_broadcast import OpsBroadcast
+from adapters.registry import ResilientRegistry
+from gateway.features import Feature, Scope, Worker
+from gateway.metrics import GatewayMetrics, StateSources
 from gateway.ops.dead_letters import DeadLetterDesk
-from gateway.ops.queries import complaint_deadlines, outbox_backlog, overdue_counts
-
-if TYPE_CHECKING:
-    from gateway.bootstrap import Gateway
-
-
-def _overdue(gateway: Gateway, deadlines: Mapping[str, int]) -> dict[str, int]:
-    """Complaint services of the catalogue by service code, Open311 complaints as
-    ``open311.<category>``: both are complaints a citizen is waiting on past the deadline."""
-    counts = overdue_counts(gateway.store, deadlines)
-    if gateway.complaints is not None:
-        for category, late in gateway.complaints.overdue_by_category().items():
-            counts[f"open311.{category}"] = late
-    return counts
+from gateway.ops.live_log import LiveLog
+from gateway.ops.shared_ops import SharedOps, default_instance_id
+from gateway.ops.sign_in import OpsSignIn
+from gateway.settings import Settings
+from gateway.store import Store
 
 
-def equip(gateway: Gateway) -> None:
-    """Register the scrape-time metrics and build the dead-letter desk; add their closers."""
-    deadlines = complaint_deadlines(gateway.catalogue)
-    store = gateway.store
-    if gateway.dead_letters is None:
-        gateway.dead_letters = DeadLetterDesk(gateway.settings.amqp_url, metrics=gateway.metrics)
-
-    def dead_letters() -> int | None:
-        desk = gateway.dead_letters
-        return desk.depth_hint() if desk is not None else None
-
-    gateway.state_sources = StateSources(
-        breakers=lambda: {name: r.breaker_state() for name, r in gateway.registries.items()},
-        outbox=lambda: outbox_backlog(store),
-        dead_letters=dead_letters,
-        complaints_overdue=lambda: _overdue(gateway, deadlines),
-    )
-    gateway.metrics.registry.register(StateCollector(gateway.state_sources))
+def build_dead_letters(settings: Settings, metrics: GatewayMetrics) -> Feature:
+    """The desk behind ``/v1/ops/dead-letters`` and the ``ekomunat_dead_letters`` gauge."""
+    desk = DeadLetterDesk(settings.amqp_url, metrics=metrics)
 
     async def close_dead_letters() -> None:
-        if gateway.dead_letters is not None:
-            await asyncio.to_thread(gateway.dead_letters.close)
+        await asyncio.to_thread(desk.close)
 
-    gateway.closers.append(close_dead_letters)
+    return Feature(
+        "dead_letters",
+        provides=(desk,),
+        metrics=StateSources(dead_letters=desk.depth_hint),
+        close=close_dead_letters,
+    )
+
+
+def build_sign_in(settings: Settings, store: Store) -> Feature:
+    """The dashboard's sessions, kept in the store so that every instance shares them."""
+    sign_in = OpsSignIn(
+        store,
+        idle_s=settings.ops_session_idle_s,
+        max_s=settings.ops_session_max_s,
+        max_failures=settings.ops_sign_in_max_failures,
+        window_s=settings.ops_sign_in_window_s,
+    )
+    return Feature("ops_sign_in", provides=(sign_in,))
+
+
+def instance_id(settings: Settings) -> str:
+    """``GATEWAY_INSTANCE_ID``, or ``<host>:<pid>``."""
+    return settings.instance_id or default_instance_id()
+
+
+def build_shared_ops(
+    settings: Settings,
+    metrics: GatewayMetrics,
+    registries: Mapping[str, ResilientRegistry],
+    live_log: LiveLog,
+) -> Feature:
+    """Breaker resets, live-log lines and route counters shared by every instance.
+
+    Every process runs its own (``PER_PROCESS``): each must hear every reset and every
+    other instance's lines. Off (``GATEWAY_OPS_BROADCAST_ENABLED=false``), the instance works
+    alone, as one instance did before.
+    """
+    shared = SharedOps(
+        live_log.instance or instance_id(settings),
+        live_log=live_log,
+        metrics=metrics,
+        registries=registries,
+    )
+    if not settings.ops_broadcast_enabled:
+        return Feature("shared_ops", provides=(shared,))
+    shared.connect(
+        OpsBroadcast(
+            settings.amqp_url,
+            exchange=settings.ops_exchange,
+            on_message=shared.received,
+            on_tick=shared.heartbeat,
+        )
+    )
+    return Feature(
+        "shared_ops",
+        provides=(shared,),
+        workers=(Worker("ops-broadcast", Scope.PER_PROCESS, shared),),
+    )

@@ -8,6 +8,12 @@ so (``gap``) when the ring has moved past it.
 
 Logging is configured per process, so one live log is attached at a time: the running
 gateway attaches its own at start and detaches it at shutdown.
+
+With several instances (``gateway.ops.shared_ops``) the ring holds every instance's lines:
+each local event is stamped with this ``instance`` and handed to the forwarder (which must
+not block), and the other instances' lines are put in with ``receive``, already stamped.
+A ``gap`` entry (``{"instance": ..., "gap": n}``) says another instance dropped ``n`` lines
+before they reached this one.
 """
 
 from __future__ import annotations
@@ -25,8 +31,11 @@ from gateway.metrics import GatewayMetrics
 
 DEFAULT_CAPACITY = 5000
 ROUTING_LOG_KEY = "hop"
-"""Events of the routing log carry a ``hop`` field: received, validated, registry_call, rule,
-refused, answered, accepted, replayed, published, status, callback."""
+"""Events of the routing log carry a ``hop`` field. A portal request's one line
+(``route.request``, ``gateway.routing.journey``) names its last hop there (answered,
+accepted, replayed, refused, failed) and lists every hop in ``hops`` (received, validated,
+registry_call, rule, …); the later steps are lines of their own: published, status,
+callback, review."""
 
 HOPS_OF_EVENTS: Mapping[str, tuple[str, str]] = {
     "callback.delivered": ("callback", "delivered"),
@@ -45,12 +54,22 @@ class Batch:
 
 
 class LiveLog:
-    """A thread-safe ring buffer of log events, numbered from 1."""
+    """A thread-safe ring buffer of log events, numbered from 1.
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    ``instance`` (given) is added to every local event, so that a line says where it was
+    logged once lines of several instances share a ring.
+    """
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, *, instance: str | None = None) -> None:
         self._entries: deque[tuple[int, Mapping[str, Any]]] = deque(maxlen=capacity)
         self._lock = threading.Lock()
         self._last = 0
+        self.instance = instance
+        self._forward: Callable[[Mapping[str, Any]], None] | None = None
+
+    def forward_to(self, forward: Callable[[Mapping[str, Any]], None] | None) -> None:
+        """Hand every local event to ``forward`` too (None: stop); it must never block."""
+        self._forward = forward
 
     @property
     def last(self) -> int:
@@ -58,6 +77,16 @@ class LiveLog:
         return self._last
 
     def publish(self, event: Mapping[str, Any]) -> None:
+        """Add a local event (stamped with ``instance``) and forward it."""
+        if self.instance is not None:
+            event = {**event, "instance": self.instance}
+        self.receive(event)
+        forward = self._forward
+        if forward is not None:
+            forward(event)
+
+    def receive(self, event: Mapping[str, Any]) -> None:
+        """Add an event as it is (another instance's line), without forwarding it."""
         with self._lock:
             self._last += 1
             self._entries.append((self._last, event))

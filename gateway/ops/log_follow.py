@@ -3,9 +3,14 @@
 The gateway writes one JSON object per line; an operator chasing one citizen's request wants
 its hops, in order, at a glance. This reads a log file (following it as it grows, like
 ``tail -f``, and across truncation or rotation) or standard input, keeps the routing-log
-lines (those with a ``hop``) that pass the filters, and prints each as one line::
+lines (those with a ``hop``) that pass the filters, and prints each hop as one line::
 
     14:03:12.345 registry_call  found     birth-certificate 19 civil getPerson  12.3 ms  3f2a…
+
+A request's routing log is one JSON line with its hops in a list (``gateway.routing.journey``):
+it is shown as one printed line per hop, in order, so an operator reads the same steps as when
+each hop had its own line. ``--hop`` and ``--outcome`` keep a request whose line has such a
+hop or outcome anywhere in it, and show all of its hops.
 
 Lines are already masked by the gateway; this tool masks again anyway, so a log written by
 something else cannot put a personal number on an operator's screen. Values are shown with
@@ -28,6 +33,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gateway.logging import mask_text
+from gateway.routing.journey import hops_of
 
 GOOD = frozenset(
     {
@@ -91,14 +97,16 @@ class LogFilter:
             event.get("replayed_request_id"),
         ):
             return False
-        return all(
+        if not all(
             wanted is None or str(event.get(field)) == wanted
-            for field, wanted in (
-                ("service", self.service),
-                ("municipality", self.municipality),
-                ("outcome", self.outcome),
-                ("hop", self.hop),
-            )
+            for field, wanted in (("service", self.service), ("municipality", self.municipality))
+        ):
+            return False
+        return all(
+            wanted is None
+            or str(event.get(field)) == wanted
+            or any(str(step.get(field)) == wanted for step in hops_of(event))
+            for field, wanted in (("outcome", self.outcome), ("hop", self.hop))
         )
 
 
@@ -127,7 +135,26 @@ def outcome_colour(outcome: str, level: str) -> str:
 
 
 def render(event: Mapping[str, Any], *, colour: bool) -> str:
-    """One readable line for one event."""
+    """Readable lines for one event: one per hop of a request's line, else one."""
+    hops = event.get("hops")
+    if not isinstance(hops, list) or not hops:
+        return _render_one(event, colour=colour)
+    # Each hop is shown with the request's own fields (its id, service, timestamp), and the
+    # last one with the line's extras too (a refusal's detail, a crash's error).
+    common = {key: value for key, value in event.items() if key != "hops"}
+    steps = list(hops_of(event))
+    shown = []
+    for position, step in enumerate(steps):
+        last = position == len(steps) - 1
+        base = common if last else {k: common[k] for k in _CONTEXT if k in common}
+        shown.append(_render_one({**base, **step}, colour=colour))
+    return "\n".join(shown)
+
+
+_CONTEXT = ("timestamp", "request_id", "service", "municipality", "client")
+
+
+def _render_one(event: Mapping[str, Any], *, colour: bool) -> str:
     timestamp = printable(event.get("timestamp", ""))
     clock = timestamp[11:23] if len(timestamp) >= 23 else timestamp
     level = printable(event.get("level", "info"))

@@ -121,3 +121,46 @@ def _jsonable(histogram: Mapping[str, Any]) -> dict[str, Any]:
         "count": histogram["count"],
         "sum": round(histogram["sum"], 6),
     }
+
+
+def routes_across(
+    instances: Mapping[str, list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """The routes of several instances (``instance -> routes(...)``) as one table: outcomes,
+    totals and latency buckets summed per service, and ``instances``: each one's total."""
+    merged: dict[str, dict[str, Any]] = {}
+    for instance, rows in sorted(instances.items()):
+        for row in rows:
+            entry = merged.setdefault(
+                row["service"],
+                {
+                    "service": row["service"],
+                    "total": 0.0,
+                    "outcomes": defaultdict(float),
+                    "latency": {"buckets": defaultdict(float), "count": 0.0, "sum": 0.0},
+                    "instances": {},
+                },
+            )
+            entry["total"] += row["total"]
+            entry["instances"][instance] = row["total"]
+            for outcome, value in row["outcomes"].items():
+                entry["outcomes"][outcome] += value
+            latency = row["latency"]
+            entry["latency"]["count"] += latency["count"]
+            entry["latency"]["sum"] += latency["sum"]
+            for le, count in latency["buckets"]:
+                entry["latency"]["buckets"][str(le)] += count
+    result = []
+    for service in sorted(merged):
+        entry = merged[service]
+        buckets = sorted(entry["latency"]["buckets"].items(), key=lambda item: _bound(item[0]))
+        entry["outcomes"] = dict(entry["outcomes"])
+        entry["latency"] = _jsonable(
+            {
+                "buckets": [(_bound(le), count) for le, count in buckets],
+                "count": entry["latency"]["count"],
+                "sum": entry["latency"]["sum"],
+            }
+        )
+        result.append(entry)
+    return result

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import RowMapping, and_, func, or_, select
 
 from contracts.catalogue import Catalogue, Category, Mode
 from contracts.messages import RequestStatus
@@ -116,7 +116,7 @@ def deliveries_of(store: Store, request_id: str) -> list[dict[str, Any]]:
         return [_delivery(row) for row in rows]
 
 
-def _delivery(row: Mapping[str, Any]) -> dict[str, Any]:
+def _delivery(row: RowMapping) -> dict[str, Any]:
     state = "published" if row["published_at"] else "failed" if row["failed_at"] else "waiting"
     return {
         "kind": row["kind"],

@@ -65,7 +65,7 @@ class RegistryConfig(_Strict):
     max_connections: int = Field(64, ge=1, le=1024)
 
 
-Role = Literal["portal", "municipality", "operator", "reporter"]
+Role = Literal["portal", "municipality", "operator", "reporter", "data-usage"]
 
 
 class CallbackOriginConfig(_Strict):
@@ -104,6 +104,32 @@ class ClientConfig(_Strict):
     callback_origins: tuple[CallbackOriginConfig, ...] = Field(
         (), description="where this client's status callbacks may go; none: no callbacks"
     )
+    disclosure_delay_days: int | None = Field(
+        None,
+        ge=1,
+        description="a client whose registry reads the law lets stay hidden from the citizen "
+        "(a police or court query): its data-usage records are shown this many days later",
+    )
+
+
+FieldName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class LegalBasisConfig(_Strict):
+    """Why the gateway may read this registry for this service.
+
+    Law No. 06/L-082 on Protection of Personal Data lets a processing rest only on a basis
+    and for a purpose; the route states both, per call, so that they can be shown and audited.
+
+    ``law: catalogue`` takes the service's legal basis from the catalogue, so that the two
+    files cannot drift apart; any other text names the law itself. ``article`` is required
+    but may be ``null``: where no source gives the article, the file says so rather than
+    guess one.
+    """
+
+    law: str = Field(min_length=1)
+    article: str | None
+    note: str | None = Field(None, description="where the basis comes from, when it is weak")
 
 
 class CallConfig(_Strict):
@@ -115,6 +141,12 @@ class CallConfig(_Strict):
         "record",
         description="applicant: the applicant is unknown; record: the asked record is missing; "
         "absent: no record, and rules decide",
+    )
+    # Optional here so that the routes check, not a bare "field required", says what is missing.
+    legal_basis: LegalBasisConfig | None = None
+    purpose: str | None = Field(None, min_length=1, description="why the route reads it")
+    fields: tuple[FieldName, ...] | None = Field(
+        None, description="the fields of the record the route may use; the rest are dropped"
     )
 
 
@@ -145,6 +177,11 @@ class RouteConfig(_Strict):
     calls: tuple[CallConfig, ...] = ()
     rules: tuple[RuleConfig, ...] = ()
     handoff: HandoffConfig | None = None
+    handoff_fields: dict[str, tuple[FieldName, ...]] | None = Field(
+        None,
+        description="per call, the fields of its record the hand-off may carry; a call not "
+        "named here hands nothing to the municipality",
+    )
 
     @field_validator("calls")
     @classmethod

@@ -9,12 +9,15 @@ look up or interpret per request.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
 
 from adapters.operations import OperationSpec
 from contracts.catalogue import Catalogue, LocalizedText, Mode, Service
 from contracts.located_yaml import ConfigFileError, ConfigProblem, LocatedDocument
 from gateway.routing.config import (
+    CallConfig,
     ClientConfig,
     HandoffConfig,
     RegistryConfig,
@@ -25,12 +28,35 @@ from gateway.routing.rules import RULE_KINDS, RuleKindSpec
 
 
 @dataclass(frozen=True)
+class LegalBasis:
+    """The law (and article, where a source gives it) that allows one registry call."""
+
+    law: str
+    article: str | None
+    from_catalogue: bool
+    note: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.law}, {self.article}" if self.article else self.law
+
+
+@dataclass(frozen=True)
 class Call:
+    """One registry call of a route, with what it may read and why.
+
+    ``fields`` are the only fields of ``record_type`` the engine keeps; the data-usage
+    records name them as "the fields read", with ``legal_basis`` and ``purpose``.
+    """
+
     name: str
     registry: str
     operation: str
     arguments: tuple[tuple[str, str], ...]
     on_not_found: str
+    record_type: type[BaseModel]
+    fields: tuple[str, ...]
+    legal_basis: LegalBasis
+    purpose: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +77,8 @@ class Route:
     calls: tuple[Call, ...]
     rules: tuple[Rule, ...]
     exchange: str | None
+    handoff_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per call name, the fields of its record a hand-off may carry (none: not handed off)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +158,7 @@ def compile_routing(
 
         calls = _compile_calls(route_config, service, routing, operations, document, at, problems)
         rules = _compile_rules(route_config, calls, operations, document, at, problems)
+        handoff_fields = _compile_handoff_fields(route_config, calls, document, at, problems)
         if service.anonymous_allowed:
             _check_anonymous(route_config, document, at, problems)
         exchange = None
@@ -142,6 +171,7 @@ def compile_routing(
             calls=tuple(calls.values()),
             rules=tuple(rules),
             exchange=exchange,
+            handoff_fields=handoff_fields,
         )
 
     for service in catalogue.services:
@@ -226,14 +256,135 @@ def _compile_calls(
                             "a registry argument must come from a required field",
                         )
                     )
+        legal_basis = _legal_basis(call, service, document, where, problems)
+        fields = _declared_fields(call, spec.record, document, where, problems)
+        if call.purpose is None:
+            problems.append(
+                document.problem(
+                    (*where, "purpose"), "a registry call names its purpose: purpose: <why>"
+                )
+            )
         calls[call.name] = Call(
             name=call.name,
             registry=registry,
             operation=call.operation,
             arguments=tuple(call.arguments.items()),
             on_not_found=call.on_not_found,
+            record_type=spec.record,
+            # A refused file is never run: the fallbacks only keep the later checks quiet.
+            fields=fields if fields is not None else tuple(spec.record.model_fields),
+            legal_basis=legal_basis or LegalBasis("", None, from_catalogue=False),
+            purpose=call.purpose or "",
         )
     return calls
+
+
+def _legal_basis(
+    call: CallConfig,
+    service: Service,
+    document: LocatedDocument,
+    where: tuple[str | int, ...],
+    problems: list[ConfigProblem],
+) -> LegalBasis | None:
+    """The call's legal basis, ``law: catalogue`` resolved to the service's own."""
+    declared = call.legal_basis
+    if declared is None:
+        problems.append(
+            document.problem(
+                (*where, "legal_basis"),
+                f"registry call {call.name!r} names no legal basis: "
+                "legal_basis: {law: catalogue | <law>, article: <article> | null}",
+            )
+        )
+        return None
+    if declared.law != "catalogue":
+        return LegalBasis(declared.law, declared.article, from_catalogue=False, note=declared.note)
+    if service.legal_basis is None:
+        problems.append(
+            document.problem(
+                # The call's own line: ``law: catalogue`` usually comes through an alias.
+                (*where, "legal_basis"),
+                f"law: catalogue, but the catalogue gives no legal basis for "
+                f"{service.code!r}; name the law here",
+            )
+        )
+        return None
+    return LegalBasis(
+        service.legal_basis, declared.article, from_catalogue=True, note=declared.note
+    )
+
+
+def _declared_fields(
+    call: CallConfig,
+    record_type: type[BaseModel],
+    document: LocatedDocument,
+    where: tuple[str | int, ...],
+    problems: list[ConfigProblem],
+) -> tuple[str, ...] | None:
+    if call.fields is None:
+        problems.append(
+            document.problem(
+                (*where, "fields"),
+                f"registry call {call.name!r} declares no fields: "
+                f"fields: [...] of its {record_type.__name__} record",
+            )
+        )
+        return None
+    known = record_type.model_fields
+    for position, name in enumerate(call.fields):
+        if name not in known:
+            problems.append(
+                document.problem(
+                    (*where, "fields", position),
+                    f"a {record_type.__name__} has no field {name!r}; it has {', '.join(known)}",
+                )
+            )
+    return tuple(name for name in call.fields if name in known)
+
+
+def _compile_handoff_fields(
+    route_config: RouteConfig,
+    calls: Mapping[str, Call],
+    document: LocatedDocument,
+    at: tuple[str | int, ...],
+    problems: list[ConfigProblem],
+) -> dict[str, tuple[str, ...]]:
+    """What of each record the municipality receives: only fields its call declared."""
+    declared = route_config.handoff_fields
+    if declared is None:
+        if route_config.mode is Mode.ASYNC and route_config.calls:
+            problems.append(
+                document.problem(
+                    (*at, "handoff_fields"),
+                    "an async route with registry calls names the fields it hands off: "
+                    "handoff_fields: {<call>: [...]} ({} for none)",
+                )
+            )
+        return {}
+    if route_config.mode is Mode.SYNC:
+        problems.append(document.problem((*at, "handoff_fields"), "a sync route hands nothing off"))
+        return {}
+    compiled: dict[str, tuple[str, ...]] = {}
+    for name, fields in declared.items():
+        call = calls.get(name)
+        if call is None:
+            problems.append(
+                document.problem(
+                    (*at, "handoff_fields", name), f"no call of this route is named {name!r}"
+                )
+            )
+            continue
+        for position, field_name in enumerate(fields):
+            if field_name not in call.fields:
+                problems.append(
+                    document.problem(
+                        (*at, "handoff_fields", name, position),
+                        f"hand-off field {field_name!r} of {name!r} is not among the fields "
+                        "its call declares",
+                    )
+                )
+        compiled[name] = tuple(f for f in fields if f in call.fields)
+    return compiled
 
 
 def _compile_rules(
@@ -264,6 +415,14 @@ def _compile_rules(
                     (*where, "record"),
                     f"rule {rule.kind} reads a {expected}; "
                     f"{rule.record!r} is a {produced.__name__}",
+                )
+            )
+        for field_name in sorted(spec.reads - set(call.fields)):
+            problems.append(
+                document.problem(
+                    (*where, "kind"),
+                    f"rule {rule.kind} reads field {field_name!r} of {rule.record!r}; "
+                    "its call does not declare it in fields",
                 )
             )
         if spec.needs_values and not rule.values:

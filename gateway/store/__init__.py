@@ -6,6 +6,10 @@ Entry points for the composition root:
     with store.unit_of_work() as uow:               # rolls back unless committed
         ...
         uow.commit()
+
+A feature's own tables and repository sit beside these (``gateway/store/complaints.py``,
+``acts.py``, ``permits.py``...) and join the same transaction through the Store's unit of
+work, never one of their own: ``uow.bind(ComplaintRepository).add(...)``.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from contracts.act_messages import MunicipalAct, ReviewState, is_legal_review_transition
+from contracts.act_messages import ActKind, MunicipalAct, ReviewState, is_legal_review_transition
 from gateway.store.clock import utc_now
 from gateway.store.errors import IllegalTransition, StoreConflict, StoreError
 from gateway.store.row_lock import first_row
@@ -93,7 +93,8 @@ class ActRecord:
     id: str
     municipality: str
     number: str
-    kind: str
+    kind: ActKind
+    """Stored only from a validated ``MunicipalAct``."""
     title: Mapping[str, str]
     adopted_on: date
     documents: tuple[Mapping[str, Any], ...]

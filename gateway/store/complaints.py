@@ -9,9 +9,9 @@ the institution's public note.
 The tables sit on the store's shared ``metadata`` so that alembic's comparison of the
 migrated database with the code sees them; migration ``0002_complaints`` creates them.
 
-``ComplaintUnitOfWork`` is the store's ``UnitOfWork`` with a ``complaints`` repository on
-the same connection, so a complaint and its outbox hand-off row commit together or not at
-all (``uow.complaints.add(...)``, ``uow.outbox.add(...)``, ``uow.commit()``).
+``ComplaintRepository`` works inside one of the Store's units of work
+(``uow.bind(ComplaintRepository)``), so a complaint and its outbox hand-off row commit
+together or not at all, and the write queues on the Store's SQLite write lock like any other.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -47,7 +47,6 @@ from gateway.store.clock import utc_now
 from gateway.store.errors import IllegalTransition, StoreConflict, StoreError
 from gateway.store.row_lock import first_row
 from gateway.store.tables import UtcDateTime, metadata, outbox
-from gateway.store.unit_of_work import UnitOfWork
 
 
 def _json() -> Any:
@@ -476,14 +475,3 @@ class ComplaintRepository:
             )
             for row in self._conn.execute(query).mappings()
         ]
-
-
-class ComplaintUnitOfWork(UnitOfWork):
-    """The store's unit of work with the complaints repository on the same transaction."""
-
-    complaints: ComplaintRepository
-
-    def __enter__(self) -> Self:
-        super().__enter__()
-        self.complaints = ComplaintRepository(self._open())
-        return self

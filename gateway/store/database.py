@@ -20,12 +20,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
+from gateway.store.group_commit import GroupCommit
 from gateway.store.migrations import migrate_engine
 from gateway.store.outbox_signal import OutboxSignal
 from gateway.store.records import OutboxKind, OutboxStats
 from gateway.store.unit_of_work import READ_ONLY_OPTION, UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POSTGRESQL_GROUP_WRITERS = 4
+"""Group-commit batches in flight at once on PostgreSQL (gateway/store/group_commit.py): one
+writer alone cut accepts at 64 connections by a quarter against a transaction per request
+(bench/results/optimisation.md); SQLite has one writer at a time whatever this says."""
 T = TypeVar("T")
 
 
@@ -147,9 +152,15 @@ class StoreBusy(Exception):
 class Store:
     """The durable store. Build once at start-up with ``Store.from_url`` and share it."""
 
-    def __init__(self, engine: Engine, *, no_wait_engine: Engine | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, no_wait_engine: Engine | None = None, group_commit: int = 1
+    ) -> None:
         self._engine = engine
         self._no_wait_engine = no_wait_engine
+        self._group = None
+        if group_commit > 1:
+            writers = 1 if engine.dialect.name == "sqlite" else POSTGRESQL_GROUP_WRITERS
+            self._group = GroupCommit(self, max_batch=group_commit, writers=writers)
         self.outbox_signal = OutboxSignal()
         """Fired after each commit that added outbox rows (``gateway.store.outbox_signal``)."""
         # SQLite has one writer at a time. Writers of this process queue on a lock, where
@@ -160,16 +171,25 @@ class Store:
 
     @classmethod
     def from_url(
-        cls, url: str | URL, *, pool_size: int = 10, max_overflow: int = 10, migrate: bool = True
+        cls,
+        url: str | URL,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        migrate: bool = True,
+        group_commit: int = 1,
     ) -> Store:
-        """Connect and bring the schema to the newest migration (safe to run concurrently)."""
+        """Connect and bring the schema to the newest migration (safe to run concurrently).
+
+        ``group_commit``: the most requests ``commit`` writes in one transaction (1: each alone).
+        """
         engine = create_store_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         if migrate:
             migrate_engine(engine)
         no_wait = None
         if engine.dialect.name == "sqlite":
             no_wait = _sqlite_engine(normalise_url(url), busy_timeout_ms=0)
-        return cls(engine, no_wait_engine=no_wait)
+        return cls(engine, no_wait_engine=no_wait, group_commit=group_commit)
 
     @property
     def engine(self) -> Engine:
@@ -224,6 +244,31 @@ class Store:
             if writes and lock is not None:
                 lock.release()
         return await asyncio.to_thread(work, *args)
+
+    @property
+    def group_commit(self) -> GroupCommit | None:
+        """The writer that batches ``commit``s (None: group commit is off)."""
+        return self._group
+
+    async def commit(
+        self, write: Callable[[UnitOfWork], T], *, last: Callable[[UnitOfWork], Any] | None = None
+    ) -> T:
+        """Write a request's rows (``write``, then ``last``) in a transaction; return once it
+        committed. With group commit on, the transaction may hold other requests' rows too
+        (gateway/store/group_commit.py); ``last`` is written after all of theirs."""
+        if self._group is not None:
+            return await self._group.commit(write, last=last)
+        return await self.run(self._commit_alone, write, last, writes=True)
+
+    def _commit_alone(
+        self, write: Callable[[UnitOfWork], T], last: Callable[[UnitOfWork], Any] | None
+    ) -> T:
+        with self.unit_of_work() as uow:
+            value = write(uow)
+            if last is not None:
+                last(uow)
+            uow.commit()
+        return value
 
     def outbox_stats(self, kind: OutboxKind | None = None) -> OutboxStats:
         with self.unit_of_work(read_only=True) as uow:

@@ -7,10 +7,39 @@
         └── DuplicateIdempotencyKey
 
 Database driver exceptions other than these stay SQLAlchemy's: they mean the database is
-unwell, not that the caller asked for something wrong.
+unwell, not that the caller asked for something wrong. ``is_database_unavailable`` tells the
+ones a retry a little later may cure (no server, a failover under way, a standby that takes no
+writes) from a bug in a statement.
 """
 
 from __future__ import annotations
+
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+DatabaseError = DBAPIError
+"""What a database driver raises, as SQLAlchemy wraps it (for the API's exception handler)."""
+
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57P")
+"""PostgreSQL's connection exceptions, insufficient resources, and operator intervention
+(the server shutting down, crashed, or not yet accepting connections)."""
+
+_READ_ONLY_TRANSACTION = "25006"
+"""A standby, or a primary just demoted, refusing a write."""
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """The database cannot take this transaction now, and a retry later may succeed."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, InterfaceError):
+        return True
+    sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+    if sqlstate:
+        return sqlstate == _READ_ONLY_TRANSACTION or sqlstate.startswith(
+            _UNAVAILABLE_SQLSTATE_CLASSES
+        )
+    # SQLite and a driver that failed before speaking to the server carry no SQLSTATE.
+    return isinstance(error, OperationalError)
 
 
 class StoreError(Exception):

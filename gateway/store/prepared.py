@@ -18,13 +18,22 @@ SQLAlchemy's expression machinery at run time stays a Core statement.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Insert, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
+
+
+def driver_error(connection: Connection, sql: str, error: Exception) -> DBAPIError:
+    """The driver's error as SQLAlchemy's class of the same name (``IntegrityError``...), for
+    statements sent on the driver's connection, as Core would have raised it."""
+    # A StatementError only for an error that is not the driver's: this one is.
+    return cast(
+        DBAPIError, DBAPIError.instance(sql, None, error, connection.dialect.loaded_dbapi.Error)
+    )
 
 
 class _Compiled:
@@ -38,6 +47,10 @@ class _Compiled:
             name: bind.type.dialect_impl(dialect).bind_processor(dialect)
             for name, bind in compiled.binds.items()
         }
+        order = self.positional if self.positional is not None else tuple(self.binds)
+        self._ordered: tuple[tuple[str, Processor], ...] = tuple(
+            (name, self.binds[name]) for name in order
+        )
         self.results: list[tuple[str, Processor]] = [
             (name, column_type.dialect_impl(dialect).result_processor(dialect, None))
             for name, column_type in _selected(statement)
@@ -45,20 +58,24 @@ class _Compiled:
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         # Every value through its processor, None too, as Core does for a key it is given
-        # (a JSON column's None becomes JSON null there, not SQL NULL).
-        processed = {}
-        for name, process in self.binds.items():
-            value = values[name]
-            processed[name] = process(value) if process is not None else value
+        # (a JSON column's None becomes JSON null there, not SQL NULL). Built in the
+        # driver's order in one pass: this runs for every row the hot statements write.
+        processed = [
+            value if process is None else process(value)
+            for name, process in self._ordered
+            for value in (values[name],)
+        ]
         if self.positional is None:
-            return processed
-        return [processed[name] for name in self.positional]
+            return dict(zip(self.binds, processed, strict=True))
+        return processed
 
 
 def _selected(statement: Insert | Select[Any]) -> list[tuple[str, Any]]:
     """The (name, type) of each value the statement gives back, in order."""
     if isinstance(statement, Select):
-        return [(column.key, column.type) for column in statement.selected_columns]
+        # SQLAlchemy types a key optional (an unnamed expression has none); these select
+        # named table columns, each keyed by its name.
+        return [(cast(str, column.key), column.type) for column in statement.selected_columns]
     return [(item["name"], item["type"]) for item in statement.returning_column_descriptions]
 
 
@@ -85,13 +102,16 @@ class Prepared:
     def rows(self, connection: Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Run the statement in the connection's transaction; its result rows, processed."""
         compiled = self._for(connection.dialect)
+        # driver_connection is None only once the connection is closed; this one is in use.
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             try:
                 cursor.execute(compiled.sql, compiled.parameters(values))
-            except connection.dialect.loaded_dbapi.IntegrityError as exc:
-                # What the repositories catch from Core, so callers cannot tell the paths apart.
-                raise IntegrityError(compiled.sql, None, exc) from exc
+            except connection.dialect.loaded_dbapi.Error as exc:
+                # What Core raises (IntegrityError, which the repositories catch; an
+                # OperationalError the API answers with 503), so callers cannot tell the paths
+                # apart.
+                raise driver_error(connection, compiled.sql, exc) from exc
             if not compiled.results:
                 return []
             found = []
@@ -106,3 +126,15 @@ class Prepared:
 
     def execute(self, connection: Connection, values: Mapping[str, Any]) -> None:
         self.rows(connection, values)
+
+    def execute_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One statement, many rows (an insert of the audit log's entries): one driver call."""
+        compiled = self._for(connection.dialect)
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            try:
+                cursor.executemany(compiled.sql, [compiled.parameters(row) for row in rows])
+            except connection.dialect.loaded_dbapi.Error as exc:
+                raise driver_error(connection, compiled.sql, exc) from exc
+        finally:
+            cursor.close()

@@ -15,8 +15,8 @@ the gateway promise that every 202 has its hand-off waiting in the outbox.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from gateway.store.outbox_signal import OutboxSignal
+from gateway.store.prepared import driver_error
 from gateway.store.repository import IdempotencyRepository, OutboxRepository, RequestRepository
 
 READ_ONLY_OPTION = "ekomunat_read_only"
@@ -94,10 +95,47 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Make everything written so far durable; the unit of work can go on afterwards."""
-        self._open().commit()
+        connection = self._open()
+        try:
+            connection.commit()
+        except BaseException:
+            # A refused COMMIT (SQLite's deferred foreign keys) can leave the driver's
+            # transaction open while SQLAlchemy's has ended: closing the connection, not
+            # returning it to the pool, is the one sure way to roll it back.
+            connection.invalidate()
+            raise
         added = self.outbox.take_added_kinds()
         if added and self._outbox_signal is not None:
             self._outbox_signal.fire(added)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A savepoint: leaving the block by an exception rolls back to it, and only that
+        (gateway/store/group_commit.py writes each request of a batch under one).
+
+        Sent on the driver's connection, as the hot statements are (gateway/store/prepared.py):
+        SQLAlchemy's ``begin_nested`` cost two Core executions per request of a batch.
+        """
+        connection = self._open()
+        driver = connection.connection.driver_connection
+        if driver is None:  # only once closed; this one is in use
+            raise RuntimeError("the unit of work's connection is closed")
+        errors = connection.dialect.loaded_dbapi.Error
+
+        def send(statement: str) -> None:
+            try:
+                driver.execute(statement)
+            except errors as exc:
+                raise driver_error(connection, statement, exc) from exc
+
+        send("SAVEPOINT request")
+        try:
+            yield
+        except BaseException:
+            send("ROLLBACK TO SAVEPOINT request")
+            send("RELEASE SAVEPOINT request")
+            raise
+        send("RELEASE SAVEPOINT request")
 
     def rollback(self) -> None:
         self._open().rollback()

@@ -40,6 +40,16 @@ FEEDS = (
     "/v1/open/permits",
     "/v1/open/acts",
     "/v1/open/hearings",
+    "/v1/open/assembly-members",
+    "/v1/open/assembly-sessions",
+    "/v1/open/assembly-votes",
+    "/v1/open/assembly-member-votes",
+    "/v1/open/assembly-attendance",
+    "/v1/open/assembly-decisions",
+    "/v1/open/mayor-meetings",
+    "/v1/open/questions",
+    "/v1/open/question-statistics",
+    "/v1/open/petitions",
     "/v1/open/municipalities",
 )
 FED_BY_A_SOURCE = FEEDS[:7]
@@ -109,7 +119,7 @@ def _keys_for(path: str) -> dict[str, str]:
     """The development key an operation's real caller holds (the README's keys)."""
     if path.startswith(("/v1/ops", "/metrics")):
         key = OPERATOR_KEY
-    elif path.startswith(("/v1/acts", "/v1/hearings")):
+    elif path.startswith(("/v1/acts", "/v1/hearings", "/v1/questions")):
         key = MUNICIPALITY_KEY
     else:
         key = PORTAL_KEY

@@ -22,6 +22,7 @@ from adapters.amqp.topology import ComplaintNames, TopologyNames
 from contracts.complaint_messages import ComplaintStatus, ComplaintStatusUpdate
 from gateway.complaints.consumer import ComplaintStatusConsumer
 from gateway.store import Store
+from gateway.store.complaints import ComplaintRepository
 from tests.fixtures.broker import rabbitmqctl
 from tests.fixtures.broker_users import BrokerUsers
 from tests.integration.complaints.builders import desk_on, submission
@@ -68,8 +69,8 @@ def test_no_forged_answer_reaches_another_institutions_complaint(
     )
 
     def status() -> ComplaintStatus | None:
-        with desk.unit_of_work(read_only=True) as uow:
-            record = uow.complaints.get(complaint)
+        with postgres_store.unit_of_work(read_only=True) as uow:
+            record = uow.bind(ComplaintRepository).get(complaint)
         return record.status if record else None
 
     forged = _answer(complaint, OWNER)

@@ -49,6 +49,7 @@ from tests.fixtures.gateway import (
     GatewayProcess,
     citizen_request,
     http_json,
+    production_audit_keys,
     registry_environment,
 )
 from tests.integration.relay.probes import running, wait_until
@@ -90,7 +91,13 @@ def production_gateway(sandbox, tmp_path_factory) -> Iterator[GatewayProcess]:  
     """Production, with none of the development credentials (item 3 refuses them there)."""
     others = {
         f"GATEWAY_{name}_KEY_SHA256": _sha256(secrets.token_urlsafe(32))
-        for name in ("OPERATOR", "COMPLAINTS_APP", "MUNICIPALITY_19", "MUNICIPALITY_20")
+        for name in (
+            "OPERATOR",
+            "COMPLAINTS_APP",
+            "MUNICIPALITY_13",
+            "MUNICIPALITY_19",
+            "MUNICIPALITY_20",
+        )
     }
     yield from _gateway(
         sandbox,
@@ -101,6 +108,7 @@ def production_gateway(sandbox, tmp_path_factory) -> Iterator[GatewayProcess]:  
             "GATEWAY_OPEN_CURSOR_SECRET": secrets.token_urlsafe(32),
             "GATEWAY_AMQP_URL": f"amqp://gateway:{secrets.token_urlsafe(32)}@127.0.0.1:5672/",
             "GATEWAY_PORTAL_KEY_SHA256": _sha256(PRODUCTION_PORTAL_KEY),
+            **production_audit_keys(),
             **others,
         },
     )

@@ -14,7 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fixtures.gateway import OPERATOR_KEY, GatewayProcess, http_json
+from tests.fixtures.gateway import (
+    OPERATOR_KEY,
+    GatewayProcess,
+    http_json,
+    production_audit_keys,
+)
 
 KEY_VARIABLES = (
     "GATEWAY_PORTAL_KEY_SHA256",
@@ -22,6 +27,7 @@ KEY_VARIABLES = (
     "GATEWAY_COMPLAINTS_APP_KEY_SHA256",
     "GATEWAY_MUNICIPALITY_19_KEY_SHA256",
     "GATEWAY_MUNICIPALITY_20_KEY_SHA256",
+    "GATEWAY_MUNICIPALITY_13_KEY_SHA256",
 )
 START_CEILING_S = 120
 
@@ -63,6 +69,9 @@ def test_production_with_the_readme_credentials_refuses_to_start_naming_each_set
         "GATEWAY_CALLBACK_SECRET",
         "GATEWAY_OPEN_CURSOR_SECRET",
         "GATEWAY_AMQP_URL",
+        "GATEWAY_AUDIT_LOOKUP_KEY",
+        "GATEWAY_AUDIT_SIGNING_KEY",
+        "GATEWAY_PARTICIPATION_SIGNER_KEY",
     ):
         assert variable in started.stderr, started.stderr
     assert "Traceback" not in started.stderr
@@ -94,6 +103,7 @@ def test_production_with_its_own_credentials_starts_and_refuses_the_readme_opera
         env[variable] = hashlib.sha256(key.encode()).hexdigest()
     env["GATEWAY_CALLBACK_SECRET"] = secrets.token_urlsafe(32)
     env["GATEWAY_OPEN_CURSOR_SECRET"] = secrets.token_urlsafe(32)
+    env.update(production_audit_keys())
     # The broker is never contacted (workers off); its credentials are checked all the same.
     env["GATEWAY_AMQP_URL"] = (
         f"amqp://ekomunat-gateway:{secrets.token_urlsafe(32)}@127.0.0.1:5672/%2F"

@@ -106,3 +106,32 @@ def test_the_limits_are_settings(tmp_path: Path) -> None:
 
     assert many == 200
     assert large in REFUSED
+
+
+def test_an_unfinished_head_past_the_bound_is_refused_before_it_is_read_whole(
+    gateway: GatewayProcess,
+) -> None:
+    """The server's 400, not the app's 431: the 8 MB header was never buffered whole."""
+    status, _ = _exchange(gateway, b"X-Big: " + b"a" * (8 * 1024 * 1024) + b"\r\n")
+    assert status == 400
+
+
+def test_one_connection_carries_more_header_bytes_than_the_bound_across_its_requests(
+    gateway: GatewayProcess,
+) -> None:
+    """The bound is per request head: a keep-alive connection's heads do not add up."""
+    head = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"p" * 2000 + b"\r\n\r\n"
+    statuses = []
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=SOCKET_CEILING_S) as sock:
+        reader = sock.makefile("rb")
+        for _ in range(50):  # 50 heads of ~2 KB: past the 64 KiB bound together
+            sock.sendall(head)
+            status_line = reader.readline()
+            length = 0
+            while (line := reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            reader.read(length)
+            statuses.append(int(status_line.split()[1]))
+    assert statuses == [200] * 50

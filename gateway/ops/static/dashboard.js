@@ -144,6 +144,9 @@ function renderRoutes(overview, seconds) {
     cell(row, formatMs(latency.mean));
     cell(row, latency.p95 === null ? "–" : latency.p95 === Infinity ? "> 10 s" : `≤ ${formatMs(latency.p95)}`);
     cell(row, String(route.total));
+    const instances = Object.entries(route.instances || {});
+    row.dataset.instances = instances.map(([name]) => name).join(" ");
+    cell(row, instances.map(([name, total]) => `${name}: ${total}`).join(", "));
     body.appendChild(row);
   }
   $("interval-note").textContent = seconds > 0 ? `(last ${Math.round(seconds)} s)` : "";
@@ -156,7 +159,18 @@ function renderRegistries(overview) {
     const row = document.createElement("tr");
     row.dataset.registry = registry.registry;
     cell(row, registry.registry);
-    row.appendChild(document.createElement("td")).appendChild(badge(registry.state));
+    // Another instance's breaker may be open while this one's is closed: say where, and
+    // keep the reset (which applies on every instance) available.
+    const elsewhere = (overview.instances || [])
+      .filter((i) => !i.here && (i.breakers || {})[registry.registry] &&
+        i.breakers[registry.registry] !== "closed")
+      .map((i) => `${i.instance}: ${i.breakers[registry.registry]}`);
+    const stateCell = row.appendChild(document.createElement("td"));
+    stateCell.appendChild(badge(registry.state));
+    if (elsewhere.length) {
+      row.dataset.elsewhere = elsewhere.join(", ");
+      stateCell.appendChild(document.createTextNode(` ${elsewhere.join(", ")}`));
+    }
     const calls = sum(registry.calls);
     const good = (registry.calls.found || 0) + (registry.calls.not_found || 0) +
       (registry.calls.absent || 0);
@@ -169,7 +183,7 @@ function renderRegistries(overview) {
     reset.type = "button";
     reset.className = "reset";
     reset.textContent = "Reset breaker";
-    reset.disabled = registry.state === "closed";
+    reset.disabled = registry.state === "closed" && elsewhere.length === 0;
     reset.addEventListener("click", () => resetBreaker(registry.registry));
     action.appendChild(reset);
     body.appendChild(row);
@@ -199,6 +213,7 @@ async function refreshOverview() {
     renderCards(overview);
     renderRegistries(overview);
     renderRoutes(overview, seconds);
+    renderInstances(overview);
     state.previous = overview;
     state.previousAt = now;
   } catch (error) {
@@ -206,12 +221,31 @@ async function refreshOverview() {
   }
 }
 
+// Each instance the overview heard from lately, this one first.
+function renderInstances(overview) {
+  const list = $("instances");
+  list.replaceChildren();
+  for (const instance of overview.instances || []) {
+    const item = document.createElement("li");
+    item.dataset.instance = instance.instance;
+    item.textContent = instance.here ? `${instance.instance} (this page's)` : instance.instance;
+    list.appendChild(item);
+  }
+  $("instance-count").textContent = String((overview.instances || []).length);
+}
+
 async function resetBreaker(registry) {
+  $("reset-status").textContent = `Resetting ${registry}…`;
   try {
-    await api(`/breakers/${encodeURIComponent(registry)}/reset`, {
+    const reset = await api(`/breakers/${encodeURIComponent(registry)}/reset`, {
       method: "POST",
       headers: CHANGE_HEADERS,
     });
+    const missing = reset.unanswered.length ? `; no answer from ${reset.unanswered.join(", ")}` : "";
+    $("reset-status").textContent =
+      `Reset ${registry} on ${reset.acknowledged} instance(s)${missing}.`;
+  } catch (error) {
+    $("reset-status").textContent = `Reset failed: ${error.message}`;
   } finally {
     refreshOverview();
   }
@@ -278,10 +312,21 @@ function logMatches(event) {
   return JSON.stringify(event).toLowerCase().includes(filter);
 }
 
+// Each line's event, so that a changed filter judges the lines already shown, not only the
+// ones still to come; a line the filter leaves out is hidden, not dropped.
+const logEvents = new WeakMap();
+
+function applyLogFilter() {
+  for (const item of $("live-log").children) {
+    if (logEvents.has(item)) item.hidden = !logMatches(logEvents.get(item));
+  }
+}
+
 function describeEvent(event) {
   const parts = [];
   const time = (event.timestamp || "").slice(11, 23);
   parts.push(time);
+  if (event.instance) parts.push(event.instance);
   parts.push(event.hop ? `[${event.hop}]` : event.event);
   if (event.hop) parts.push(event.event);
   for (const key of ["outcome", "service", "municipality", "registry", "rule", "client"]) {
@@ -292,15 +337,41 @@ function describeEvent(event) {
   return parts.join("  ");
 }
 
+// A request's routing log is one line with its hops in a list (route.request): each hop is
+// shown under the line, with its outcome and duration, in the order it ended.
+function describeHop(hop) {
+  const parts = [`${hop.hop}`, `${hop.outcome}`];
+  for (const key of ["call", "registry", "operation", "rule", "status"]) {
+    if (hop[key] !== undefined && hop[key] !== null) parts.push(`${key}=${hop[key]}`);
+  }
+  if (hop.duration_ms !== undefined) parts.push(`${hop.duration_ms} ms`);
+  return parts.join("  ");
+}
+
 function appendLogLine(event, sequence) {
-  if ($("pause").checked || !logMatches(event)) return;
+  if ($("pause").checked) return;
   const list = $("live-log");
   const item = document.createElement("li");
+  logEvents.set(item, event);
+  item.hidden = !logMatches(event);
   item.textContent = describeEvent(event);
+  if (Array.isArray(event.hops)) {
+    const hops = document.createElement("div");
+    hops.className = "hops";
+    for (const hop of event.hops) {
+      const line = document.createElement("div");
+      line.className = "step";
+      line.textContent = describeHop(hop);
+      hops.appendChild(line);
+    }
+    item.appendChild(hops);
+    item.dataset.hops = event.hops.map((hop) => hop.hop).join(" ");
+  }
   item.className = event.level || "";
   item.dataset.sequence = String(sequence);
   if (event.request_id) item.dataset.requestId = event.request_id;
   if (event.hop) item.dataset.hop = event.hop;
+  if (event.instance) item.dataset.instance = event.instance;
   item.title = JSON.stringify(event);
   list.insertBefore(item, list.firstChild);
   while (list.childElementCount > MAX_LOG_LINES) list.removeChild(list.lastChild);
@@ -323,10 +394,16 @@ function follow() {
   source.addEventListener("log", (message) => {
     appendLogLine(JSON.parse(message.data), message.lastEventId);
   });
-  source.addEventListener("gap", () => {
+  source.addEventListener("gap", (message) => {
+    const gap = message.data ? JSON.parse(message.data) : {};
     const item = document.createElement("li");
     item.className = "gap";
-    item.textContent = "… some lines were missed (the log moved faster than this page) …";
+    if (gap.instance) {
+      item.dataset.instance = gap.instance;
+      item.textContent = `… ${gap.dropped} lines of ${gap.instance} were dropped on the way …`;
+    } else {
+      item.textContent = "… some lines were missed (the log moved faster than this page) …";
+    }
     $("live-log").insertBefore(item, $("live-log").firstChild);
   });
 }
@@ -364,6 +441,8 @@ async function boot() {
   $("logout").addEventListener("click", signOut);
   $("refresh-dead-letters").addEventListener("click", refreshDeadLetters);
   $("replay-all").addEventListener("click", () => replayDeadLetter(null));
+  $("log-filter").addEventListener("input", applyLogFilter);
+  $("routing-only").addEventListener("change", applyLogFilter);
   try {
     const who = await api("/whoami");
     start(who.operator);

@@ -16,6 +16,7 @@ CONTRACTS = {
     "civil": ("soap", ROOT / "wsdl" / "civil-registry.wsdl"),
     "business": ("soap", ROOT / "wsdl" / "business-registry.wsdl"),
     "cadastre": ("rest", ROOT / "wsdl" / "cadastre.openapi.yaml"),
+    "tax": ("rest", ROOT / "wsdl" / "tax-administration.openapi.yaml"),
 }
 FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05, "timeout_s": 5.0}
 
@@ -33,6 +34,7 @@ def client(
         "civil": sandbox.civil_url,
         "business": sandbox.business_url,
         "cadastre": sandbox.cadastre_url,
+        "tax": sandbox.tax_url,
     }[name]
     return build_registry(
         name,

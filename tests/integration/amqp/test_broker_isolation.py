@@ -35,6 +35,7 @@ from pika.exceptions import ChannelClosedByBroker
 
 from adapters.amqp.consumer import REASON_HEADER
 from adapters.amqp.topology import (
+    Topology,
     TopologyNames,
     apply_commands,
     apply_topology,
@@ -56,7 +57,7 @@ Attack = Callable[[BlockingChannel], object]
 
 @pytest.fixture
 def topology(amqp_url: str, topology_names: TopologyNames) -> TopologyNames:
-    apply_topology(amqp_url, [PRISHTINA, PRIZREN], names=topology_names)
+    apply_topology(amqp_url, Topology.build([PRISHTINA, PRIZREN], names=topology_names))
     return topology_names
 
 

@@ -27,8 +27,8 @@ from adapters.amqp.topology import (
 )
 from contracts.complaint_messages import ComplaintStatus, ComplaintStatusUpdate
 from gateway.complaints.consumer import ComplaintStatusConsumer
-from gateway.complaints.desk import ComplaintDesk
 from gateway.store import Store
+from gateway.store.complaints import ComplaintRepository
 from tests.fixtures.broker import rabbitmqctl
 from tests.fixtures.broker_users import BrokerUsers
 from tests.integration.complaints.builders import desk_on, submission
@@ -90,15 +90,15 @@ def _update(
     return ComplaintStatusUpdate.model_validate(values)
 
 
-def _status(desk: ComplaintDesk, complaint_id: str) -> ComplaintStatus | None:
-    with desk.unit_of_work(read_only=True) as uow:
-        record = uow.complaints.get(complaint_id)
+def _status(store: Store, complaint_id: str) -> ComplaintStatus | None:
+    with store.unit_of_work(read_only=True) as uow:
+        record = uow.bind(ComplaintRepository).get(complaint_id)
     return record.status if record else None
 
 
-def _history(desk: ComplaintDesk, complaint_id: str) -> list[ComplaintStatus]:
-    with desk.unit_of_work(read_only=True) as uow:
-        return [change.status for change in uow.complaints.history(complaint_id)]
+def _history(store: Store, complaint_id: str) -> list[ComplaintStatus]:
+    with store.unit_of_work(read_only=True) as uow:
+        return [change.status for change in uow.bind(ComplaintRepository).history(complaint_id)]
 
 
 def test_an_institution_acknowledges_then_answers_then_closes(
@@ -112,16 +112,16 @@ def test_an_institution_acknowledges_then_answers_then_closes(
     complaint = accepted.complaint_id
     for status in ("acknowledged", "answered", "closed"):
         _publish(broker_users, topology_names, _update(complaint, status, "19.public-services"))
-        wait_until(lambda s=status: _status(desk, complaint) == ComplaintStatus(s), what=status)
-    assert _history(desk, complaint) == [
+        wait_until(lambda s=status: _status(store, complaint) == ComplaintStatus(s), what=status)
+    assert _history(store, complaint) == [
         ComplaintStatus.RECEIVED,
         ComplaintStatus.ACKNOWLEDGED,
         ComplaintStatus.ANSWERED,
         ComplaintStatus.CLOSED,
     ]
-    with desk.unit_of_work(read_only=True) as uow:
-        record = uow.complaints.get(complaint)
-        notes = uow.complaints.latest_notes([complaint])
+    with store.unit_of_work(read_only=True) as uow:
+        record = uow.bind(ComplaintRepository).get(complaint)
+        notes = uow.bind(ComplaintRepository).latest_notes([complaint])
     assert record is not None and record.answered_at is not None and record.closed_at is not None
     assert notes[complaint]["en"] == "Our crew fixed the pothole."
 
@@ -139,8 +139,8 @@ def test_a_redelivered_update_is_recorded_once(
     _publish(broker_users, topology_names, update)
     later = _update(complaint, "in_progress", "19.public-services")
     _publish(broker_users, topology_names, later)
-    wait_until(lambda: _status(desk, complaint) == ComplaintStatus.IN_PROGRESS, what="in progress")
-    assert _history(desk, complaint).count(ComplaintStatus.ACKNOWLEDGED) == 1
+    wait_until(lambda: _status(store, complaint) == ComplaintStatus.IN_PROGRESS, what="in progress")
+    assert _history(store, complaint).count(ComplaintStatus.ACKNOWLEDGED) == 1
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,7 @@ def test_a_bad_update_is_dead_lettered_with_its_reason(
         bad = _update(str(uuid.uuid4()), "acknowledged", "19.public-services")
     elif case == "backwards move":
         _publish(broker_users, topology_names, _update(complaint, "closed", "19.public-services"))
-        wait_until(lambda: _status(desk, complaint) == ComplaintStatus.CLOSED, what="closed")
+        wait_until(lambda: _status(store, complaint) == ComplaintStatus.CLOSED, what="closed")
         bad = _update(complaint, "in_progress", "19.public-services")
     elif case == "answer without a note":
         document = _update(complaint, "acknowledged", "19.public-services").model_dump(mode="json")
@@ -178,11 +178,11 @@ def test_a_bad_update_is_dead_lettered_with_its_reason(
         bad = json.dumps(document).encode()
     else:
         bad = b"<complaint>answered</complaint>"
-    before = _history(desk, complaint)
+    before = _history(store, complaint)
     _publish(broker_users, topology_names, bad)
     (dead,) = drain(amqp_channel, topology_names.dead_letter_queue, expect=1)
     assert dead.properties.headers[REASON_HEADER].startswith(reason), case
-    assert _history(desk, complaint) == before
+    assert _history(store, complaint) == before
 
 
 def test_answers_count_in_the_open_data_statistics(
@@ -200,7 +200,7 @@ def test_answers_count_in_the_open_data_statistics(
         topology_names,
         _update(answered, "answered", "19.public-services", occurred_at=two_days_later),
     )
-    wait_until(lambda: _status(desk, answered) == ComplaintStatus.ANSWERED, what="answered")
+    wait_until(lambda: _status(store, answered) == ComplaintStatus.ANSWERED, what="answered")
     (line,) = asyncio.run(desk.stats(language="en"))
     assert (line.institution, line.category) == ("19.public-services", "road-damage")
     assert (line.received, line.answered, line.answered_late, line.overdue) == (2, 1, 0, 0)
@@ -268,5 +268,5 @@ def test_a_central_institution_can_only_answer_its_own_complaints(
 
     answer = _update(outage, "answered", "keds")
     publish_as_keds(answer, answer.routing_key)
-    wait_until(lambda: _status(desk, outage) == ComplaintStatus.ANSWERED, what="KEDS answered")
-    assert _status(desk, pothole) == ComplaintStatus.RECEIVED
+    wait_until(lambda: _status(store, outage) == ComplaintStatus.ANSWERED, what="KEDS answered")
+    assert _status(store, pothole) == ComplaintStatus.RECEIVED

@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from contracts.complaint_messages import ComplaintStatus
 from gateway.complaints.desk import ComplaintDesk, token_hash
 from gateway.store import IllegalTransition, OutboxKind, Store
-from gateway.store.complaints import ComplaintUnitOfWork, NewComplaint
+from gateway.store.complaints import ComplaintRepository, NewComplaint
 from gateway.store.tables import metadata
 from tests.integration.complaints.builders import COMPLAINTS, desk_on, submission
 
@@ -54,52 +54,59 @@ def test_the_migrated_tables_match_their_definitions(store: Store) -> None:
 
 def test_a_complaint_and_its_handoff_commit_together(store: Store) -> None:
     new = _complaint()
-    with ComplaintUnitOfWork(store.engine) as uow:
-        uow.complaints.add(new, now=NOW)
+    with store.unit_of_work() as uow:
+        complaints = uow.bind(ComplaintRepository)
+        complaints.add(new, now=NOW)
         uow.outbox.add(
             OutboxKind.HANDOFF, message_id=new.message_id, destination="19.complaint.x", body="{}"
         )
         uow.commit()
-    with ComplaintUnitOfWork(store.engine, read_only=True) as uow:
-        record = uow.complaints.get(new.id)
+    with store.unit_of_work(read_only=True) as uow:
+        complaints = uow.bind(ComplaintRepository)
+        record = complaints.get(new.id)
         assert record is not None
         assert record.status is ComplaintStatus.RECEIVED
         assert record.contact == {"email": "arta@example.com"}
         assert record.submitted_at == NOW
         assert record.handed_off_at is None
-        assert [c.status for c in uow.complaints.history(new.id)] == [ComplaintStatus.RECEIVED]
+        assert [c.status for c in complaints.history(new.id)] == [ComplaintStatus.RECEIVED]
         assert uow.outbox.get(new.message_id) is not None
 
 
 def test_leaving_without_commit_stores_neither(store: Store) -> None:
     new = _complaint()
-    with ComplaintUnitOfWork(store.engine) as uow:
-        uow.complaints.add(new)
+    with store.unit_of_work() as uow:
+        complaints = uow.bind(ComplaintRepository)
+        complaints.add(new)
         uow.outbox.add(OutboxKind.HANDOFF, message_id=new.message_id, destination="k", body="{}")
-    with ComplaintUnitOfWork(store.engine, read_only=True) as uow:
-        assert uow.complaints.get(new.id) is None
+    with store.unit_of_work(read_only=True) as uow:
+        complaints = uow.bind(ComplaintRepository)
+        assert complaints.get(new.id) is None
         assert uow.outbox.get(new.message_id) is None
 
 
 def test_a_token_is_found_by_its_hash_only(store: Store) -> None:
     new = _complaint(token_sha256=token_hash("the-citizens-token"))
-    with ComplaintUnitOfWork(store.engine) as uow:
-        uow.complaints.add(new)
+    with store.unit_of_work() as uow:
+        complaints = uow.bind(ComplaintRepository)
+        complaints.add(new)
         uow.commit()
-    with ComplaintUnitOfWork(store.engine, read_only=True) as uow:
-        assert uow.complaints.id_for_token(token_hash("the-citizens-token")) == new.id
-        assert uow.complaints.id_for_token("the-citizens-token") is None
-        assert uow.complaints.token_matches(new.id, token_hash("the-citizens-token"))
-        assert not uow.complaints.token_matches(new.id, token_hash("another"))
+    with store.unit_of_work(read_only=True) as uow:
+        complaints = uow.bind(ComplaintRepository)
+        assert complaints.id_for_token(token_hash("the-citizens-token")) == new.id
+        assert complaints.id_for_token("the-citizens-token") is None
+        assert complaints.token_matches(new.id, token_hash("the-citizens-token"))
+        assert not complaints.token_matches(new.id, token_hash("another"))
 
 
 def test_answers_stamp_the_answer_time_and_illegal_moves_are_refused(store: Store) -> None:
     new = _complaint()
     answered_at = NOW + timedelta(days=3)
-    with ComplaintUnitOfWork(store.engine) as uow:
-        uow.complaints.add(new, now=NOW)
-        uow.complaints.set_status(new.id, ComplaintStatus.ACKNOWLEDGED, source="institution:x")
-        uow.complaints.set_status(
+    with store.unit_of_work() as uow:
+        complaints = uow.bind(ComplaintRepository)
+        complaints.add(new, now=NOW)
+        complaints.set_status(new.id, ComplaintStatus.ACKNOWLEDGED, source="institution:x")
+        complaints.set_status(
             new.id,
             ComplaintStatus.ANSWERED,
             source="institution:x",
@@ -108,15 +115,17 @@ def test_answers_stamp_the_answer_time_and_illegal_moves_are_refused(store: Stor
             occurred_at=answered_at,
         )
         uow.commit()
-    with ComplaintUnitOfWork(store.engine) as uow, pytest.raises(IllegalTransition):
-        uow.complaints.set_status(new.id, ComplaintStatus.IN_PROGRESS, source="x")
-    with ComplaintUnitOfWork(store.engine, read_only=True) as uow:
-        record = uow.complaints.get(new.id)
+    with store.unit_of_work() as uow, pytest.raises(IllegalTransition):
+        complaints = uow.bind(ComplaintRepository)
+        complaints.set_status(new.id, ComplaintStatus.IN_PROGRESS, source="x")
+    with store.unit_of_work(read_only=True) as uow:
+        complaints = uow.bind(ComplaintRepository)
+        record = complaints.get(new.id)
         assert record is not None
         assert record.status is ComplaintStatus.ANSWERED
         assert record.answered_at == answered_at
-        assert uow.complaints.latest_notes([new.id]) == {new.id: {"sq": "U riparua."}}
-        (row,) = [r for r in uow.complaints.stats_rows() if r.answered_at is not None]
+        assert complaints.latest_notes([new.id]) == {new.id: {"sq": "U riparua."}}
+        (row,) = [r for r in complaints.stats_rows() if r.answered_at is not None]
         assert row.answered_at - row.submitted_at == timedelta(days=3)
 
 
@@ -126,21 +135,23 @@ def test_search_filters_and_orders_newest_first(store: Store) -> None:
         _complaint(category="street-lighting"),
         _complaint(municipality="20", institution="20.public-services"),
     )
-    with ComplaintUnitOfWork(store.engine) as uow:
-        uow.complaints.add(older, now=NOW - timedelta(days=2))
-        uow.complaints.add(newer, now=NOW - timedelta(days=1))
-        uow.complaints.add(elsewhere, now=NOW)
+    with store.unit_of_work() as uow:
+        complaints = uow.bind(ComplaintRepository)
+        complaints.add(older, now=NOW - timedelta(days=2))
+        complaints.add(newer, now=NOW - timedelta(days=1))
+        complaints.add(elsewhere, now=NOW)
         uow.commit()
-    with ComplaintUnitOfWork(store.engine, read_only=True) as uow:
-        in_19 = uow.complaints.search(municipality="19")
+    with store.unit_of_work(read_only=True) as uow:
+        complaints = uow.bind(ComplaintRepository)
+        in_19 = complaints.search(municipality="19")
         assert [r.id for r in in_19] == [newer.id, older.id]
-        lights = uow.complaints.search(categories=["street-lighting"])
+        lights = complaints.search(categories=["street-lighting"])
         assert [r.id for r in lights] == [newer.id]
-        recent = uow.complaints.search(submitted_from=NOW - timedelta(hours=36))
+        recent = complaints.search(submitted_from=NOW - timedelta(hours=36))
         assert {r.id for r in recent} == {newer.id, elsewhere.id}
-        closed = uow.complaints.search(statuses=[ComplaintStatus.CLOSED])
+        closed = complaints.search(statuses=[ComplaintStatus.CLOSED])
         assert closed == []
-        by_id = uow.complaints.search(ids=[elsewhere.id], municipality="19")
+        by_id = complaints.search(ids=[elsewhere.id], municipality="19")
         assert [r.id for r in by_id] == [elsewhere.id]
 
 

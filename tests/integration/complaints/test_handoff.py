@@ -17,9 +17,9 @@ from structlog.testing import capture_logs
 
 from adapters.amqp.topology import (
     ComplaintNames,
+    Topology,
     TopologyNames,
-    complaint_declarations,
-    declare_items,
+    declare,
 )
 from contracts.complaint_messages import (
     COMPLAINT_HANDOFF_SCHEMA_NAME,
@@ -28,6 +28,7 @@ from contracts.complaint_messages import (
 )
 from gateway.relay import Relay
 from gateway.store import Store
+from gateway.store.complaints import ComplaintRepository
 from tests.integration.complaints.builders import ARTA, desk_on, submission
 from tests.integration.relay.probes import drain, running, wait_until
 
@@ -44,7 +45,7 @@ CONTACT_VALUES = [
 
 
 def _declare(channel: BlockingChannel, names: TopologyNames) -> None:
-    declare_items(channel, complaint_declarations(CODES, CENTRAL, names=names))
+    declare(channel, Topology.build(CODES, CENTRAL, names=names))
 
 
 def _relay(store: Store, amqp_url: str, names: TopologyNames) -> Relay:
@@ -101,8 +102,8 @@ def test_complaints_reach_the_municipality_or_the_central_institution(
         water.complaint_id
     )
 
-    with desk.unit_of_work(read_only=True) as uow:
-        record = uow.complaints.get(pothole.complaint_id)
+    with store.unit_of_work(read_only=True) as uow:
+        record = uow.bind(ComplaintRepository).get(pothole.complaint_id)
     assert record is not None and record.handed_off_at is not None
 
 
@@ -142,8 +143,8 @@ def test_an_anonymous_complainants_details_stay_in_the_gateway(
     assert "Gropë e thellë" not in logged
 
     # The details are kept, in the gateway only, for the complainant.
-    with desk.unit_of_work(read_only=True) as uow:
-        record = uow.complaints.get(anonymous.complaint_id)
+    with store.unit_of_work(read_only=True) as uow:
+        record = uow.bind(ComplaintRepository).get(anonymous.complaint_id)
     assert record is not None and record.contact is not None
     assert record.contact["email"] == ARTA.email
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from contracts.complaint_messages import ComplaintHandoff
 from gateway.store import Store
-from gateway.store.complaints import ComplaintUnitOfWork
+from gateway.store.complaints import ComplaintRepository
 from gateway.store.tables import outbox
 from tests.fixtures.complaints import complaint_form
 
@@ -240,8 +240,8 @@ def test_attributes_in_the_attribute_code_form_are_stored_and_handed_on(
     answered = {"office": "cadastre", "visit_date": "2026-11-20T09:30:00+00:00"}
     store = Store.from_url(complaints_client.database_url, migrate=False)  # type: ignore[attr-defined]
     try:
-        with ComplaintUnitOfWork(store.engine, read_only=True) as uow:
-            record = uow.complaints.get(complaint_id)
+        with store.unit_of_work(read_only=True) as uow:
+            record = uow.bind(ComplaintRepository).get(complaint_id)
         with store.engine.connect() as connection:
             (body_json,) = connection.execute(
                 select(outbox.c.body).where(outbox.c.request_id == complaint_id)

@@ -50,9 +50,16 @@ def async_treasury_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
         _made_async(services.read_text(encoding="utf-8"), f"code: {SERVICE}"), encoding="utf-8"
     )
     routing = root / "routing.yaml"
+    made_async = _made_async(
+        (REPO_ROOT / "routing.yaml").read_text(encoding="utf-8"), f"service: {SERVICE}"
+    )
+    # An async route names what it hands off: here, both records whole, as a sync answer has.
+    route_head = f"service: {SERVICE}\n    mode: async\n"
     routing.write_text(
-        _made_async(
-            (REPO_ROOT / "routing.yaml").read_text(encoding="utf-8"), f"service: {SERVICE}"
+        made_async.replace(
+            route_head,
+            route_head + "    handoff_fields: "
+            "{budget: *municipal_budget, own_revenues: *municipal_revenues}\n",
         ),
         encoding="utf-8",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +19,7 @@ from structlog.testing import capture_logs
 
 from adapters.amqp.topology import TopologyNames
 from contracts.messages import DecidedBy, Note, RequestStatus, StatusUpdate
+from gateway.api.deps import find_dead_letter_desk
 from gateway.ops.dead_letters import REPLAY_HEADER, DeadLetterDesk
 from gateway.relay import Relay
 from gateway.status import StatusConsumer
@@ -32,15 +34,27 @@ CODES = ["19", "20"]
 @pytest.fixture
 def desk(ops_gateway: OpsGateway, amqp_url: str, topology_names: TopologyNames) -> Iterator[None]:
     """The gateway's dead-letter desk, moved onto this test's private topology."""
-    previous = ops_gateway.gateway.dead_letters
-    ops_gateway.gateway.dead_letters = DeadLetterDesk(
-        amqp_url, names=topology_names, metrics=ops_gateway.gateway.metrics
-    )
+    with serving(
+        ops_gateway,
+        DeadLetterDesk(amqp_url, names=topology_names, metrics=ops_gateway.gateway.metrics),
+    ):
+        yield
+
+
+@contextmanager
+def serving(ops_gateway: OpsGateway, desk: DeadLetterDesk) -> Iterator[None]:
+    """The app's handlers use ``desk`` in place of the gateway's own while the block runs."""
+
+    async def this_desk() -> DeadLetterDesk:
+        return desk
+
+    overrides = ops_gateway.client.app.dependency_overrides
+    overrides[find_dead_letter_desk] = this_desk
     try:
         yield
     finally:
-        ops_gateway.gateway.dead_letters.close()
-        ops_gateway.gateway.dead_letters = previous
+        del overrides[find_dead_letter_desk]
+        desk.close()
 
 
 def _update(request_id: str, status: str) -> StatusUpdate:
@@ -189,16 +203,11 @@ def test_a_hand_off_rejected_by_a_back_office_goes_back_to_its_municipality(
 def test_with_the_broker_down_the_desk_answers_503_and_the_page_stays_up(
     ops_gateway: OpsGateway,
 ) -> None:
-    gateway = ops_gateway.gateway
-    previous = gateway.dead_letters
     # A port nothing listens on: the broker being unreachable, for real.
-    gateway.dead_letters = DeadLetterDesk("amqp://guest:guest@127.0.0.1:1/%2F", timeout_s=10)
-    try:
+    unreachable = DeadLetterDesk("amqp://guest:guest@127.0.0.1:1/%2F", timeout_s=10)
+    with serving(ops_gateway, unreachable):
         listed = ops_gateway.client.get("/v1/ops/dead-letters", headers=OPERATOR)
         overview = ops_gateway.client.get("/v1/ops/overview", headers=OPERATOR)
-    finally:
-        gateway.dead_letters.close()
-        gateway.dead_letters = previous
     assert listed.status_code == 503
     assert listed.headers["content-type"] == "application/problem+json"
     assert "Traceback" not in listed.text

@@ -31,6 +31,7 @@ from gateway.callbacks import CallbackSender
 from gateway.logging import configure_logging
 from gateway.ops.live_log import LiveLog, attach
 from gateway.relay import Relay
+from gateway.routing import journey
 from gateway.settings import Settings
 from gateway.status import StatusConsumer
 from gateway.store import Store
@@ -212,7 +213,8 @@ def test_an_end_to_end_run_logs_every_hop_and_no_personal_number(
     hops_of = {}
     for event in events:
         if "hop" in event and event.get("request_id"):
-            hops_of.setdefault(event["request_id"], []).append(event["hop"])
+            steps = hops_of.setdefault(event["request_id"], [])
+            steps.extend(hop["hop"] for hop in journey.hops_of(event))
     assert hops_of[answered[2]["request_id"]] == [
         "received",
         "validated",
@@ -221,6 +223,13 @@ def test_an_end_to_end_run_logs_every_hop_and_no_personal_number(
         "rule",
         "answered",
     ]
+    request_lines = [event for event in events if event.get("event") == journey.REQUEST_EVENT]
+    assert len({event["request_id"] for event in request_lines}) == len(request_lines), (
+        "one routing-log line per request"
+    )
+    assert not [event for event in events if event.get("event") == "route.registry_call"], (
+        "the per-hop lines are DEBUG, not written at the serving level"
+    )
     complaint_hops = hops_of[complaint_id]
     assert complaint_hops[:3] == ["received", "validated", "accepted"]
     assert {"published", "status", "callback"} <= set(complaint_hops)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gateway.api.ops import CSRF_HEADER, CSRF_VALUE, SESSION_COOKIE
+from gateway.routing.journey import hops_of
 from tests.fixtures.gateway import OPERATOR_KEY, PORTAL_KEY
 from tests.integration.ops.conftest import OPERATOR, PORTAL
 from tests.integration.ops.requests import birth_certificate, complaint
@@ -107,7 +108,7 @@ def test_a_requests_trace_shows_its_hops_history_and_hand_off(ops_gateway, sandb
     assert trace["request"]["status"] == "accepted"
     assert [change["status"] for change in trace["history"]] == ["accepted"]
     assert [(d["kind"], d["state"]) for d in trace["deliveries"]] == [("handoff", "waiting")]
-    hops = [line["hop"] for line in trace["log"] if "hop" in line]
+    hops = [hop["hop"] for line in trace["log"] for hop in hops_of(line)]
     assert hops[0] == "received" and hops[-1] == "accepted"
     assert "validated" in hops
     for line in trace["log"]:
@@ -146,7 +147,17 @@ def test_an_open_breaker_is_seen_and_reset_by_the_operator(ops_gateway, sandbox_
     reset = client.post("/v1/ops/breakers/civil/reset", headers=OPERATOR)
 
     assert reset.status_code == 200
-    assert reset.json() == {"registry": "civil", "previous_state": "open", "state": "closed"}
+    here = ops_gateway.gateway.live_log.instance
+    assert reset.json() == {
+        "registry": "civil",
+        "previous_state": "open",
+        "state": "closed",
+        "instance": here,
+        "broadcast": False,
+        "acknowledged": 1,
+        "instances": [{"instance": here, "previous_state": "open"}],
+        "unanswered": [],
+    }
     assert birth_certificate(client, person).status_code == 200, "no cool-down after a reset"
     unknown = client.post("/v1/ops/breakers/nowhere/reset", headers=OPERATOR)
     assert unknown.status_code == 404
@@ -169,7 +180,10 @@ def test_the_live_log_streams_a_requests_hops_masked(ops_gateway, sandbox) -> No
         if line.startswith("data: ")
     ]
     mine = [event for event in events if event.get("request_id") == request_id]
-    assert [event["hop"] for event in mine] == [
+    (line,) = mine  # one routing-log line for the whole request
+    assert (line["event"], line["hop"]) == ("route.request", "answered")
+    assert line["outcome"] == "answered"
+    assert [hop["hop"] for hop in hops_of(line)] == [
         "received",
         "validated",
         "registry_call",
@@ -177,7 +191,37 @@ def test_the_live_log_streams_a_requests_hops_masked(ops_gateway, sandbox) -> No
         "rule",
         "answered",
     ]
+    assert all("outcome" in hop for hop in hops_of(line))
+    assert all("duration_ms" in hop for hop in line["hops"][1:]), "every step says how long"
+    calls = [hop for hop in line["hops"] if hop["hop"] == "registry_call"]
+    assert all(hop["registry"] and hop["operation"] for hop in calls)
     assert all(event.get("hop") for event in events)
     assert person.personal_number not in text
     recent = client.get("/v1/ops/log", params={"request_id": request_id}, headers=OPERATOR)
     assert {line["event"] for line in recent.json()["lines"]} >= {"http.request.finished"}
+
+
+def test_the_live_log_stream_names_each_lines_instance_and_another_instances_gap(
+    ops_gateway, sandbox
+) -> None:
+    client, running = ops_gateway.client, ops_gateway.gateway
+    request_id = birth_certificate(client, sandbox.seed.alive_parcel_owner(9)).json()["request_id"]
+    running.live_log.receive({"instance": "gw-elsewhere", "gap": 4})
+    running.live_log.receive({"hop": "received", "request_id": "r-9", "instance": "gw-elsewhere"})
+
+    with client.stream(
+        "GET", "/v1/ops/log/stream?follow=false&backlog=2000&routing_only=true", headers=OPERATOR
+    ) as response:
+        text = "".join(response.iter_text())
+
+    sent = [_field_values(block) for block in text.split("\n\n") if "data: " in block]
+    own = [data for kind, data in sent if kind == "log" and data.get("request_id") == request_id]
+    assert own and {data["instance"] for data in own} == {running.live_log.instance}
+    assert ("gap", {"instance": "gw-elsewhere", "dropped": 4}) in sent
+    assert ("log", {"hop": "received", "request_id": "r-9", "instance": "gw-elsewhere"}) in sent
+
+
+def _field_values(block: str) -> tuple[str, dict[str, object]]:
+    """One server-sent event: its ``event`` name and its JSON ``data``."""
+    fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+    return fields.get("event", "message"), json.loads(fields["data"])

@@ -41,19 +41,26 @@ class Received:
 def drain(
     channel: BlockingChannel, queue: str, *, expect: int, timeout_s: float = 60.0
 ) -> list[Received]:
-    """Take at least ``expect`` messages off ``queue`` (acked), then whatever else is there."""
+    """Take at least ``expect`` messages off ``queue`` (acked), then whatever else is there.
+
+    A subscription, not ``basic.get``: the queues the gateway consumes are single-active-
+    consumer quorum queues, which refuse ``basic.get``."""
     received: list[Received] = []
     deadline = time.monotonic() + timeout_s
-    while True:
-        method, properties, body = channel.basic_get(queue, auto_ack=True)
-        if method is not None:
-            received.append(Received(method.routing_key, properties, body))
-            continue
-        if len(received) >= expect:
-            return received
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{queue}: {len(received)} of {expect} messages arrived")
-        time.sleep(0.05)
+    try:
+        for method, properties, body in channel.consume(
+            queue, auto_ack=True, inactivity_timeout=0.2
+        ):
+            if method is not None:
+                assert method.routing_key is not None and properties is not None
+                received.append(Received(method.routing_key, properties, body or b""))
+            elif len(received) >= expect:
+                return received
+            elif time.monotonic() > deadline:
+                raise AssertionError(f"{queue}: {len(received)} of {expect} messages arrived")
+    finally:
+        channel.cancel()
+    raise AssertionError(f"{queue}: the subscription ended")
 
 
 class Worker(Protocol):

@@ -154,3 +154,21 @@ def test_rows_from_another_process_are_found_by_the_idle_poll(
             drain(amqp_channel, topology_names.municipality_queue("19"), expect=1)
     finally:
         elsewhere.close()
+
+
+def test_a_relay_stopped_and_started_again_publishes_again_and_hears_commits(
+    store: Store, amqp_url: str, topology_names: TopologyNames, amqp_channel: BlockingChannel
+) -> None:
+    # The deployment's lease on the relay can leave a process and come back to it: the same
+    # relay object is started again, and must publish, woken by commits, as the first time.
+    relay = Relay(
+        store, amqp_url, names=topology_names, municipality_codes=["19"], idle_poll_s=3600
+    )
+    with running(relay):
+        _accept(store)
+        wait_until(lambda: relay.published_count == 1, what="published before the stop")
+    with running(relay):
+        wait_until(lambda: relay.health()["broker"] == "connected", what="connected again")
+        _accept(store)
+        wait_until(lambda: relay.published_count == 2, what="published after the restart")
+    drain(amqp_channel, topology_names.municipality_queue("19"), expect=2)

@@ -37,6 +37,7 @@ from gateway.complaints.consumer import ComplaintStatusConsumer
 from gateway.status import StatusConsumer
 from gateway.store import Store
 from gateway.store.acts import ActRepository
+from gateway.store.complaints import ComplaintRepository
 from tests.fixtures.broker_users import BrokerUser, BrokerUsers
 from tests.fixtures.participation import act_body, act_number
 from tests.integration.complaints.builders import desk_on, submission
@@ -115,17 +116,17 @@ def _complaints(store: Store, names: TopologyNames) -> Harness:
 
     def create(path: list[str]) -> str:
         complaint_id = asyncio.run(desk.submit("complaints-app", submission())).complaint_id
-        with desk.unit_of_work() as uow:
+        with store.unit_of_work() as uow:
             for state in path[1:]:
-                uow.complaints.set_status(
+                uow.bind(ComplaintRepository).set_status(
                     complaint_id, ComplaintStatus(state), source="test.setup", public_note=NOTE
                 )
             uow.commit()
         return complaint_id
 
     def state_of(complaint_id: str) -> str:
-        with desk.unit_of_work(read_only=True) as uow:
-            record = uow.complaints.get(complaint_id)
+        with store.unit_of_work(read_only=True) as uow:
+            record = uow.bind(ComplaintRepository).get(complaint_id)
         assert record is not None
         return record.status.value
 

@@ -91,6 +91,21 @@ def test_request_is_a_wrapped_document_literal_envelope(civil_contract: SoapCont
     assert number is not None and number.text == PERSONAL_NUMBER
 
 
+def test_the_envelope_declares_utf8_and_holds_only_the_request(
+    civil_contract: SoapContract,
+) -> None:
+    soap_engine = engine(civil_contract, person_answer())
+    get_person(soap_engine)
+    (sent,) = soap_engine._transport.sent  # type: ignore[attr-defined]
+    assert sent.body.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    envelope = etree.fromstring(sent.body)
+    soap_ns = "http://schemas.xmlsoap.org/soap/envelope/"
+    assert envelope.tag == f"{{{soap_ns}}}Envelope"
+    assert [child.tag for child in envelope] == [f"{{{soap_ns}}}Body"]
+    assert [child.tag for child in envelope[0]] == [f"{{{CIVIL_NS}}}GetPersonRequest"]
+    assert [child.text for child in envelope[0][0]] == [PERSONAL_NUMBER]
+
+
 def test_a_valid_answer_becomes_a_canonical_person(civil_contract: SoapContract) -> None:
     person = get_person(engine(civil_contract, person_answer()))
     assert isinstance(person, Person)

@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 
 from adapters.amqp.topology import (
+    APPLICATIONS,
     Binding,
     ComplaintNames,
     ExchangeDeclaration,
     QueueDeclaration,
+    Topology,
     TopologyNames,
     central_institution_user_commands,
-    complaint_declarations,
-    declarations,
     municipal_complaint_permission_commands,
 )
 
 
 def test_central_institutions_get_queues_and_answers_their_own_path() -> None:
-    items = complaint_declarations(["19"], ["keds", "ombudsperson"])
+    items = Topology.build(["19"], ["keds", "ombudsperson"]).declarations
     queues = {item.name: item for item in items if isinstance(item, QueueDeclaration)}
     bindings = {(i.queue, i.exchange, i.routing_key) for i in items if isinstance(i, Binding)}
     exchanges = {item.name for item in items if isinstance(item, ExchangeDeclaration)}
@@ -36,11 +36,12 @@ def test_central_institutions_get_queues_and_answers_their_own_path() -> None:
         for queue, exchange, _ in bindings
     )
     # The application topology is all there, unchanged, first.
-    assert items[: len(declarations(["19"]))] == declarations(["19"])
+    applications = Topology.build(["19"]).part(APPLICATIONS)
+    assert items[: len(applications)] == applications
 
 
 def test_a_municipal_complaint_key_lands_in_the_municipality_queue_only() -> None:
-    items = complaint_declarations(["19", "20"], ["keds"])
+    items = Topology.build(["19", "20"], ["keds"]).declarations
     patterns = {i.queue: i.routing_key for i in items if isinstance(i, Binding)}
     assert patterns["ekomunat.19"] == "19.#"  # 19.complaint.road-damage matches here
     assert not any(p.startswith("central") for q, p in patterns.items() if q == "ekomunat.19")
@@ -48,7 +49,7 @@ def test_a_municipal_complaint_key_lands_in_the_municipality_queue_only() -> Non
 
 def test_an_institution_id_must_be_a_plain_word() -> None:
     with pytest.raises(ValueError, match="lower-case"):
-        complaint_declarations(["19"], ["KEDS#"])
+        Topology.build(["19"], ["KEDS#"])
 
 
 def test_broker_users_map_back_to_the_body_they_speak_for() -> None:

@@ -6,11 +6,16 @@ import asyncio
 
 import pytest
 
-from gateway.api.admission import Admission, AdmissionMiddleware
+from gateway.api.admission import Admission
+from gateway.api.front_door import FrontDoorMiddleware
 
 
 async def crashing_app(scope, receive, send):
     raise RuntimeError("boom")
+
+
+def front_door(app, admission: Admission) -> FrontDoorMiddleware:
+    return FrontDoorMiddleware(app, admission=admission, max_headers=100, max_header_bytes=8192)
 
 
 def http_scope(path: str) -> dict:
@@ -19,7 +24,7 @@ def http_scope(path: str) -> dict:
 
 def test_a_crashing_request_gives_its_place_back():
     admission = Admission(limit=1)
-    middleware = AdmissionMiddleware(crashing_app, admission)
+    middleware = front_door(crashing_app, admission)
 
     for _ in range(3):
         with pytest.raises(RuntimeError):
@@ -36,7 +41,7 @@ def test_health_and_operators_are_never_counted_nor_refused():
     async def app(scope, receive, send):
         seen.append(scope["path"])
 
-    middleware = AdmissionMiddleware(app, admission)
+    middleware = front_door(app, admission)
     for path in ("/health", "/ready", "/metrics", "/v1/ops/requests"):
         asyncio.run(middleware(http_scope(path), None, None))
 

@@ -4,8 +4,9 @@ The chain is built exactly as a serving process builds it: ``configure_logging``
 ``ekomunat-gateway serve`` and ``create_app`` call) and the dashboard's live log attached in
 front of the renderer (what the app's lifespan does). Events then carry valid personal numbers
 (mod-11 check digit, as the sandbox's seed makes them) in every place a number can hide: a
-field, the event text, nested dicts, lists and tuples, context variables, an exception's
-message and its cause, a registry error's detail, and a library's log record with a traceback.
+field, the event text, nested dicts, lists and tuples, a hop in a request's routing-log line,
+context variables, an exception's message and its cause, a registry error's detail, and a
+library's log record with a traceback.
 Both the log stream and the live log are scanned for any run of ten digits.
 
 The scan is shown to see what it looks for: the very same events through the very same chain
@@ -30,6 +31,7 @@ import structlog
 from adapters.errors import RegistryRejected
 from gateway.logging import configure_logging, mask_personal_numbers
 from gateway.ops.live_log import LiveLog, attach
+from gateway.routing import journey
 from gateway.settings import Settings
 from sandbox.seed import personal_number_check_digit
 
@@ -53,6 +55,7 @@ NUMBERS = {
             "registry fault detail",
             "library record",
             "library traceback",
+            "hop of a request line",
         )
     )
 }
@@ -100,6 +103,11 @@ def _log_everywhere() -> None:
     structlog.contextvars.bind_contextvars(applicant=NUMBERS["context variable"])
     log.info("route.rule")
     structlog.contextvars.clear_contextvars()
+    # A request's one routing-log line lists its hops: a number in one of them is nested in
+    # a list of dicts, in the line the intake writes at the request's end.
+    opened = journey.begin()
+    journey.hop("route.rule", "rule", "failed", detail=f"for {NUMBERS['hop of a request line']}")
+    journey.end(opened, "route.refused", "refused", "rule.failed")
     try:
         try:
             raise KeyError(NUMBERS["exception cause"])

@@ -115,3 +115,59 @@ def test_following_a_file_picks_up_lines_written_later(tmp_path: Path) -> None:
         handle.write(json.dumps(LINES[2]) + "\n")
     reader.join(5)
     assert len(seen) == 2 and "registry_call" in seen[1]
+
+
+REQUEST_LINE = {
+    "event": "route.request",
+    "timestamp": "2026-11-23T14:03:12.345678Z",
+    "level": "info",
+    "hop": "refused",
+    "outcome": "registry.civil.unavailable",
+    "duration_ms": 31.5,
+    "request_id": "r-77",
+    "service": "birth-certificate",
+    "municipality": "19",
+    "hops": [
+        {"hop": "received", "outcome": "received"},
+        {"hop": "validated", "outcome": "valid", "duration_ms": 0.1},
+        {
+            "hop": "registry_call",
+            "outcome": "unavailable",
+            "call": "person",
+            "registry": "civil",
+            "operation": "getPerson",
+            "duration_ms": 30.2,
+        },
+        {"hop": "refused", "outcome": "registry.civil.unavailable", "duration_ms": 31.5},
+    ],
+}
+
+
+def _shown_request(log_filter: LogFilter) -> list[str]:
+    out = io.StringIO()
+    lines = [*_text(), json.dumps(REQUEST_LINE) + "\n"]
+    show(iter(lines), log_filter, out, colour=False)
+    return out.getvalue().splitlines()
+
+
+def test_a_requests_one_line_is_shown_hop_by_hop_with_outcome_and_duration() -> None:
+    shown = _shown_request(LogFilter(request_id="r-77"))
+
+    assert [line.split()[1] for line in shown] == [
+        "received",
+        "validated",
+        "registry_call",
+        "refused",
+    ]
+    assert all(line.startswith("14:03:12.345") and line.endswith("r-77") for line in shown)
+    call = shown[2]
+    for part in ("unavailable", "birth-certificate 19 civil getPerson person", "30.2 ms"):
+        assert part in call
+    assert "registry.civil.unavailable" in shown[3] and "31.5 ms" in shown[3]
+
+
+def test_a_hop_or_outcome_filter_finds_a_request_by_any_of_its_hops() -> None:
+    assert len(_shown_request(LogFilter(hop="registry_call", request_id="r-77"))) == 4
+    assert len(_shown_request(LogFilter(outcome="unavailable"))) == 4
+    assert _shown_request(LogFilter(hop="rule", request_id="r-77")) == []
+    assert len(_shown_request(LogFilter(hop="registry_call"))) == 5, "and the old lines still"

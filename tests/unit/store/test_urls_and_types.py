@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.store import OutboxStats, normalise_url
@@ -45,6 +47,27 @@ def test_timestamps_are_stored_as_utc_and_come_back_aware() -> None:
 def test_naive_timestamps_are_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         UtcDateTime().process_bind_param(datetime(2026, 7, 1, 12, 0), sqlite.dialect())
+    to_text = UtcDateTime().bind_processor(sqlite.dialect())
+    assert to_text is not None
+    with pytest.raises(ValueError, match="aware"):
+        to_text(datetime(2026, 7, 1, 12, 0))
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.timezones()
+    )
+)
+def test_sqlite_text_is_what_sqlalchemys_datetime_writes(moment: datetime) -> None:
+    """Rows the store wrote before the fast processor, and rows Core writes through the
+    decorator's own conversion, must compare as equals with the ones written now."""
+    dialect = sqlite.dialect()
+    column = UtcDateTime()
+    ours = column.bind_processor(dialect)
+    theirs = column.impl_instance.dialect_impl(dialect).bind_processor(dialect)
+    assert ours is not None and theirs is not None
+    assert ours(moment) == theirs(column.process_bind_param(moment, dialect))
+    assert ours(None) is None
 
 
 def test_an_empty_backlog_has_no_age() -> None:

@@ -13,10 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-# The table is declared in gateway/open/tables.py on the store's shared metadata; importing
-# it here registers it wherever migrations run, so the migrated database and the metadata
-# are compared whole (tests/integration/store/test_migrations.py).
-import gateway.open.tables  # noqa: F401
+# Declared in gateway/store/permits.py on the store's shared metadata (see 0002).
+import gateway.store.permits  # noqa: F401
 
 revision = "0003"
 down_revision = "0002"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-# Declared in gateway/open/tables.py on the store's shared metadata (see 0003).
-import gateway.open.tables  # noqa: F401
+# Declared in gateway/store/feed_snapshots.py on the store's shared metadata (see 0002).
+import gateway.store.feed_snapshots  # noqa: F401
 from gateway.store.migrations.columns import timestamp
 
 revision = "0004"

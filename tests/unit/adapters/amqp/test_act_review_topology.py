@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from adapters.amqp.topology import (
+    ACT_REVIEW,
+    APPLICATIONS,
+    COMPLAINTS,
     ActReviewNames,
     Binding,
     ExchangeDeclaration,
     QueueDeclaration,
+    Topology,
     TopologyNames,
-    complaint_declarations,
-    describe_items,
-    full_declarations,
+    describe,
     ministry_user_commands,
 )
 
 
 def test_acts_reach_the_ministry_s_queue_and_its_decisions_come_back_on_their_own_path() -> None:
-    items = full_declarations(["19", "20"], ["keds"])
+    topology = Topology.build(["19", "20"], ["keds"])
+    items = topology.declarations
     queues = {item.name: item for item in items if isinstance(item, QueueDeclaration)}
     bindings = {(i.queue, i.exchange, i.routing_key) for i in items if isinstance(i, Binding)}
     exchanges = {item.name for item in items if isinstance(item, ExchangeDeclaration)}
@@ -35,13 +38,14 @@ def test_acts_reach_the_ministry_s_queue_and_its_decisions_come_back_on_their_ow
         for queue, exchange, _ in bindings
     )
     # Applications and complaints come first, unchanged.
-    before = complaint_declarations(["19", "20"], ["keds"])
+    assert [part.feature for part in topology.parts] == [APPLICATIONS, COMPLAINTS, ACT_REVIEW]
+    before = Topology.build(["19", "20"]).part(APPLICATIONS) + topology.part(COMPLAINTS)
     assert items[: len(before)] == before
 
 
 def test_topology_print_shows_the_ministry_s_part_behind_a_prefix_too() -> None:
     names = TopologyNames(prefix="staging.")
-    text = describe_items(full_declarations(["32"], [], names=names))
+    text = describe(Topology.build(["32"], names=names))
     assert "binding  staging.ekomunat.requests -> staging.ekomunat.mapl.acts key=mapl.acts.#" in (
         text.splitlines()
     )

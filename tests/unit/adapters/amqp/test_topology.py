@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from adapters.amqp.topology import (
+    APPLICATIONS,
+    SINGLE_ACTIVE_CONSUMER,
     Binding,
     QueueDeclaration,
+    Topology,
     TopologyNames,
-    declarations,
     describe,
     municipality_user_commands,
 )
@@ -17,7 +19,7 @@ ALL_CODES = [f"{number:02d}" for number in range(1, 39)]
 
 
 def test_every_municipality_gets_a_durable_quorum_queue_bound_to_its_code() -> None:
-    items = declarations(ALL_CODES)
+    items = Topology.build(ALL_CODES).part(APPLICATIONS)
     queues = {item.name: item for item in items if isinstance(item, QueueDeclaration)}
     bindings = {(item.queue, item.routing_key) for item in items if isinstance(item, Binding)}
 
@@ -32,29 +34,30 @@ def test_every_municipality_gets_a_durable_quorum_queue_bound_to_its_code() -> N
 
 
 def test_classic_queues_carry_no_quorum_only_arguments() -> None:
-    items = declarations(["19"], queue_type="classic")
+    items = Topology.build(["19"], queue_type="classic").part(APPLICATIONS)
     queue = next(item for item in items if getattr(item, "name", "") == "ekomunat.19")
     assert isinstance(queue, QueueDeclaration)
     assert "x-delivery-limit" not in queue.arguments
 
 
 def test_describe_prints_one_line_per_declaration_in_a_workable_order() -> None:
-    text = describe(["19", "20"])
+    topology = Topology.build(["19", "20"])
+    text = describe(topology)
     lines = text.splitlines()
     assert lines[0] == "exchange ekomunat.requests type=topic durable"
     assert "binding  ekomunat.requests -> ekomunat.20 key=20.#" in lines
-    assert len(lines) == len(declarations(["19", "20"]))
+    assert len(lines) == len(topology.declarations)
 
 
 def test_a_prefix_renames_everything_for_a_private_copy() -> None:
     names = TopologyNames(prefix="staging.")
-    text = describe(["32"], names=names)
+    text = describe(Topology.build(["32"], names=names))
     assert all(" staging." in line for line in text.splitlines())
 
 
 def test_a_municipality_code_must_be_two_digits() -> None:
     with pytest.raises(ValueError, match="two digits"):
-        declarations(["7"])
+        Topology.build(["7"])
 
 
 def test_broker_users_map_back_to_their_municipality() -> None:
@@ -71,3 +74,14 @@ def test_a_municipal_user_may_read_its_queue_and_publish_only_its_own_status_key
     configure, write, read = permissions[-3:]
     assert (configure, write, read) == ("^$", r"^ekomunat\.status$", r"^ekomunat\.20$")
     assert topic[-3:] == ["ekomunat.status", r"^20\.", "^$"]
+
+
+@pytest.mark.parametrize("queue_type", ["quorum", "classic"])
+def test_only_the_queues_the_gateway_consumes_take_one_consumer_at_a_time(
+    queue_type: str,
+) -> None:
+    topology = Topology.build(ALL_CODES, ["keds"], queue_type=queue_type)  # type: ignore[arg-type]
+    single_active = {
+        queue.name for queue in topology.queues if queue.arguments.get(SINGLE_ACTIVE_CONSUMER)
+    }
+    assert single_active == {"gateway.status", "gateway.complaint-status", "gateway.act-review"}

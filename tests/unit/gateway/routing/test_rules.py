@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 from contracts.records import (
     Address,
@@ -93,6 +94,40 @@ def test_business_rules_read_status_and_roles():
     assert not holds("business_active", business("suspended"))
     assert holds("applicant_holds_business_role", business(owner=APPLICANT))
     assert not holds("applicant_holds_business_role", business(owner=OTHER))
+
+
+def test_applicant_adult_needs_the_eighteenth_birthday_reached_today():
+    today = datetime.now(UTC).date()
+    eighteen_today = (
+        today.replace(year=today.year - 18)
+        if (today.month, today.day) != (2, 29)
+        else today.replace(year=today.year - 18, day=28)
+    )
+    turns_eighteen_tomorrow = eighteen_today + timedelta(days=1)
+    assert holds("applicant_adult", person().model_copy(update={"date_of_birth": eighteen_today}))
+    assert not holds(
+        "applicant_adult", person().model_copy(update={"date_of_birth": turns_eighteen_tomorrow})
+    )
+    assert not holds("applicant_adult", None)
+
+
+def test_applicant_adult_counts_kosovos_day_not_utcs():
+    """At 00:30 in Prishtina on 4 December it is still 3 December in UTC: a citizen born on
+    4 December eighteen years before is of age, on Kosovo's calendar."""
+    half_past_midnight_in_prishtina = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)
+    birthday = person().model_copy(update={"date_of_birth": date(2008, 12, 4)})
+    at = RuleContext(
+        applicant_personal_number=APPLICANT,
+        municipality="19",
+        values=(),
+        now=half_past_midnight_in_prishtina,
+    )
+    assert holds("applicant_adult", birthday, at)
+    assert not holds(
+        "applicant_adult",
+        birthday,
+        replace(at, now=half_past_midnight_in_prishtina.replace(hour=22)),
+    )
 
 
 def test_residence_must_be_in_the_requested_municipality():
