@@ -32,9 +32,10 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = (REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md")))
 COMMAND = re.compile(r"^(?:\.venv/bin/)?(?:ekomunat-gateway|python -m)\s")
-HEALTHY_CEILING_S = 120.0
-"""How long a command may take to answer; below pytest's 300 s, so that a command which never
-does fails with its own output (the demo prints where it listens) rather than a bare timeout."""
+HEALTHY_CEILING_S = 300.0
+"""How long a command may take to answer: the demo on a loaded 2-core CI machine took past
+120 s. The test's own pytest timeout is twice this, so that a command which never answers fails
+with its own output (the demo prints where it listens) rather than a bare timeout."""
 PLACEHOLDERS = {
     # The guides write where a municipality's own broker goes; the test's private vhost here.
     "amqp://USER:PASSWORD@broker:5672/%2F": "{amqp_url}",
@@ -244,6 +245,7 @@ def _health_check(
     return checks.get(words[0])
 
 
+@pytest.mark.timeout(2 * HEALTHY_CEILING_S)
 @pytest.mark.parametrize("command", COMMANDS, ids=[command.where for command in COMMANDS])
 def test_a_documented_command_works_as_written(command: DocCommand, workspace: Workspace) -> None:
     argv = _argv(command, workspace)

@@ -139,7 +139,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
             os.killpg(process.pid, signal.SIGKILL)  # whatever of its session is left
 
 
-def _submit_until_both_served(served: Served, within_s: float = 30.0) -> int:
+def _submit_until_both_served(served: Served, within_s: float = 120.0) -> int:
     """Concurrent requests in rounds until each worker has handled some; returns how many.
 
     Bounded by time, not by rounds: which worker accepts is the kernel's choice, and one run

@@ -38,7 +38,7 @@ def test_a_committed_row_survives_failover_and_the_multi_host_client_writes_agai
         client.commit()
     assert _in_recovery(replica.dsn())
     assert wait_until(
-        lambda: _rows(replica.dsn()), timeout_s=10, what="the row on the replica"
+        lambda: _rows(replica.dsn()), timeout_s=60, what="the row on the replica"
     ) == ["committed before the kill"]
 
     in_flight = psycopg.connect(pair.multi_host_dsn())
@@ -72,5 +72,5 @@ def test_a_committed_row_survives_failover_and_the_multi_host_client_writes_agai
     assert old_primary.role == "replica"
     assert _in_recovery(old_primary.dsn())
     assert wait_until(
-        lambda: len(_rows(old_primary.dsn())) == 2, timeout_s=10, what="the rows on the standby"
+        lambda: len(_rows(old_primary.dsn())) == 2, timeout_s=60, what="the rows on the standby"
     )
