@@ -17,8 +17,9 @@ The recipient's municipality answers through its own client (``QuestionDesk.answ
 The deadline: neither Law No. 03/L-040 on Local Self-Government nor the municipal statutes
 seen set one for a citizen's question. ``GATEWAY_QUESTION_ANSWER_DAYS`` (30 calendar days by
 default, the general time limit of the Law on General Administrative Procedure, No. 05/L-031,
-taken by analogy) is an inference, marked as such in docs/participation.md. A question not
-answered by then counts as overdue, and still may be answered.
+taken by analogy) is an inference, marked as such in docs/participation.md. The days are
+Kosovo's: the deadline is Kosovo's midnight at the end of the last of them, as a petition's
+windows are. A question not answered by then counts as overdue, and still may be answered.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import structlog
 from contracts.messages import HandoffMessage
 from contracts.participation import QuestionAnswer
 from gateway.access import Speaker
-from gateway.kosovo_days import kosovo_date
+from gateway.kosovo_days import end_of_day, kosovo_date
 from gateway.participation.published_text import refuse_personal_data
 from gateway.refusals import Refusal, register
 from gateway.store import Store, UnitOfWork
@@ -141,7 +142,7 @@ class QuestionIntake:
             text=str(form["text"]),
             language=request.language,
             asked_at=now,
-            answer_due=now + timedelta(days=self._answer_days),
+            answer_due=end_of_day(kosovo_date(now) + timedelta(days=self._answer_days)),
         )
 
 

@@ -63,3 +63,6 @@ def test_a_question_asked_after_kosovos_midnight_finds_the_recipient_in_office_t
     intake(uow, request, handoff)  # type: ignore[arg-type]
     assert asked_days == [date(2026, 11, 20)]
     assert uow.questions.added[0]["recipient_id"] == "19-2025-07"
+    # Thirty of Kosovo's days from the 20th: due at Kosovo's midnight closing 20 December,
+    # not at 23:30 UTC on 19 December, thirty days to the minute.
+    assert uow.questions.added[0]["answer_due"] == datetime(2026, 12, 20, 23, tzinfo=UTC)
