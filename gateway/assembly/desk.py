@@ -42,6 +42,7 @@ from gateway.assembly.public_view import (
     member_view,
     session_view,
 )
+from gateway.kosovo_days import kosovo_date
 from gateway.refusals import Refusal
 from gateway.store import Store, StoreConflict
 from gateway.store.acts import ActRecord, ActRepository
@@ -74,7 +75,7 @@ class AssemblyData:
 
 def serving_members(members: Sequence[MemberRecord], session: AssemblySession) -> list[str]:
     """The assembly members (not the mayor) serving on the session's day, by id."""
-    day = session.held_at.date()
+    day = kosovo_date(session.held_at)
     return sorted(
         record.member_id
         for record in members
@@ -393,7 +394,9 @@ class AssemblyDesk:
         with self._store.unit_of_work() as uow:
             repository = uow.bind(AssemblyRepository)
             record = self._owned_session(repository, speaker, session_id)
-            if now < record.session.held_at or minutes.approved_on < record.session.held_at.date():
+            if now < record.session.held_at or minutes.approved_on < kosovo_date(
+                record.session.held_at
+            ):
                 raise Refusal(
                     "assembly.minutes.too_early",
                     extra={"held_at": record.session.held_at.isoformat()},
@@ -531,7 +534,7 @@ class AssemblyDesk:
             mine = uow.bind(AssemblyRepository).version(now)
             acts = uow.bind(ActRepository).version()
         # Review outcomes change with the acts; "in office" changes with the day.
-        return f"{mine}|{acts}|{now.date().isoformat()}"
+        return f"{mine}|{acts}|{kosovo_date(now).isoformat()}"
 
 
 def own_municipality(speaker: Speaker, *municipalities: str) -> None:

@@ -28,6 +28,7 @@ from contracts.assembly import (
 )
 from contracts.catalogue import Catalogue, DisplayLanguage
 from gateway.assembly import rules
+from gateway.kosovo_days import kosovo_date
 from gateway.open import labels
 from gateway.open.query import FeedQuery
 from gateway.open.views import (
@@ -354,7 +355,7 @@ def member_rows(
             "mandate": member.mandate,
             "office_from": member.office_from.isoformat(),
             "office_until": member.office_until.isoformat() if member.office_until else None,
-            "in_office": member.serves_on(now.date()),
+            "in_office": member.serves_on(kosovo_date(now)),
             "popolo": {
                 "person": popolo_person(member.member_id, member.name),
                 "membership": popolo_membership(member, organization["id"]),
@@ -385,7 +386,7 @@ def session_rows(data: AssemblyData, catalogue: Catalogue, query: FeedQuery) -> 
         data.sessions,
         query,
         municipality_of=lambda record: record.municipality,
-        year_of=lambda record: record.session.held_at.year,
+        year_of=lambda record: kosovo_date(record.session.held_at).year,
     )
     present_at = presence(latest.values())
     for record in selected:
@@ -462,7 +463,7 @@ def vote_rows(data: AssemblyData, catalogue: Catalogue, query: FeedQuery) -> Fee
         chosen,
         query,
         municipality_of=lambda vote: vote.municipality,
-        year_of=lambda vote: sessions[vote.session_id].session.held_at.year,
+        year_of=lambda vote: kosovo_date(sessions[vote.session_id].session.held_at).year,
     )
     for vote in selected:
         if result_filter and vote.vote.outcome != result_filter:
@@ -542,7 +543,7 @@ def member_vote_rows(data: AssemblyData, catalogue: Catalogue, query: FeedQuery)
         latest,
         query,
         municipality_of=lambda vote: vote.municipality,
-        year_of=lambda vote: sessions[vote.session_id].session.held_at.year,
+        year_of=lambda vote: kosovo_date(sessions[vote.session_id].session.held_at).year,
     )
     for vote in selected:
         record = sessions[vote.session_id]
@@ -656,7 +657,7 @@ def decision_rows(data: AssemblyData, catalogue: Catalogue, query: FeedQuery) ->
                 "decision_id": vote_event_id(record.id, item.number),
                 "number": f"{record.session.reference}/{item.number}",
                 "title": title.model_dump(exclude_none=True),
-                "decided_on": record.session.held_at.date(),
+                "decided_on": kosovo_date(record.session.held_at),
                 "session_id": record.id,
                 "item_number": item.number,
                 "act_id": str(vote.vote.act_id) if vote.vote.act_id else None,
@@ -729,9 +730,11 @@ def meeting_rows(
     language = query.language
     by_key: dict[tuple[str, int], list[MeetingRecord]] = defaultdict(list)
     for meeting in data.meetings:
-        by_key[(meeting.meeting.municipality, meeting.meeting.held_at.year)].append(meeting)
+        by_key[(meeting.meeting.municipality, kosovo_date(meeting.meeting.held_at).year)].append(
+            meeting
+        )
     for record in data.members:
-        by_key.setdefault((record.municipality, now.year), [])
+        by_key.setdefault((record.municipality, kosovo_date(now).year), [])
     selected = register_selection(
         sorted(by_key.items()),
         query,
@@ -748,7 +751,7 @@ def meeting_rows(
             "meetings_planned": len(meetings) - len(held),
             "meetings_required": rules.MEETINGS_A_YEAR,
             "requirement_met": len(held) >= rules.MEETINGS_A_YEAR,
-            "meeting_dates": sorted(m.meeting.held_at.date().isoformat() for m in meetings),
+            "meeting_dates": sorted(kosovo_date(m.meeting.held_at).isoformat() for m in meetings),
             "meetings": [
                 {
                     "meeting_id": m.id,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contracts.catalogue import Catalogue, DisplayLanguage
+from gateway.kosovo_days import kosovo_date
 from gateway.open import labels
 from gateway.open.cursors import CursorSigner
 from gateway.open.feeds import FeedStore
@@ -124,7 +125,7 @@ def _permits(service: OpenData, query: FeedQuery) -> FeedRows:
 
 
 def _plans(service: OpenData, query: FeedQuery) -> FeedRows:
-    return plan_rows(service.store, service.catalogue, query, datetime.now(UTC).date())
+    return plan_rows(service.store, service.catalogue, query, kosovo_date(datetime.now(UTC)))
 
 
 FEEDS: dict[str, FeedSpec] = {

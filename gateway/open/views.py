@@ -22,6 +22,7 @@ from contracts.open_records import (
     ProcurementReleases,
     UrbanPlans,
 )
+from gateway.kosovo_days import kosovo_date
 from gateway.open import labels
 from gateway.open.feeds import FeedKey, FeedStore
 from gateway.open.query import FeedQuery
@@ -435,8 +436,8 @@ def permit_rows(
                 "investor_name": None,
                 "description": permit.description,
                 "conditions": [],
-                "applied_on": permit.applied_at.date().isoformat(),
-                "issued_on": permit.issued_at.date().isoformat(),
+                "applied_on": kosovo_date(permit.applied_at).isoformat(),
+                "issued_on": kosovo_date(permit.issued_at).isoformat(),
                 "valid_until": None,
                 "issued_by": "municipality",
             }

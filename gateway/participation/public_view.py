@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from contracts.catalogue import Catalogue
+from gateway.kosovo_days import kosovo_date
 from gateway.open.labels import Labels, label
 from gateway.open.query import FeedQuery
 from gateway.open.views import (
@@ -150,7 +151,7 @@ def _selected_questions(
         questions,
         query,
         municipality_of=lambda record: record.municipality,
-        year_of=lambda record: record.asked_at.year,
+        year_of=lambda record: kosovo_date(record.asked_at).year,
     )
     role, member = query.filter("recipient_role"), query.extra.get("member")
     return [
@@ -259,7 +260,7 @@ def petition_rows(
         counted,
         query,
         municipality_of=lambda item: item.record.municipality,
-        year_of=lambda item: item.record.opened_at.year,
+        year_of=lambda item: kosovo_date(item.record.opened_at).year,
     )
     for item in selected:
         record = item.record

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from contracts.records import (
     Address,
@@ -97,18 +97,19 @@ def test_business_rules_read_status_and_roles():
 
 
 def test_applicant_adult_needs_the_eighteenth_birthday_reached_today():
-    today = datetime.now(UTC).date()
-    eighteen_today = (
-        today.replace(year=today.year - 18)
-        if (today.month, today.day) != (2, 29)
-        else today.replace(year=today.year - 18, day=28)
+    """The clock is fixed at noon: a test read off the wall clock near midnight would ask
+    the rule about a different day than the one it computed the birthdays from."""
+    noon_on_15_june = RuleContext(
+        applicant_personal_number=APPLICANT,
+        municipality="19",
+        values=(),
+        now=datetime(2026, 6, 15, 10, 0, tzinfo=UTC),
     )
-    turns_eighteen_tomorrow = eighteen_today + timedelta(days=1)
-    assert holds("applicant_adult", person().model_copy(update={"date_of_birth": eighteen_today}))
-    assert not holds(
-        "applicant_adult", person().model_copy(update={"date_of_birth": turns_eighteen_tomorrow})
-    )
-    assert not holds("applicant_adult", None)
+    eighteen_today = person().model_copy(update={"date_of_birth": date(2008, 6, 15)})
+    eighteen_tomorrow = person().model_copy(update={"date_of_birth": date(2008, 6, 16)})
+    assert holds("applicant_adult", eighteen_today, noon_on_15_june)
+    assert not holds("applicant_adult", eighteen_tomorrow, noon_on_15_june)
+    assert not holds("applicant_adult", None, noon_on_15_june)
 
 
 def test_applicant_adult_counts_kosovos_day_not_utcs():
