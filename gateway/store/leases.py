@@ -14,6 +14,13 @@ the row lock; SQLite has one writer), so exactly one wins. Expiry is judged on t
 clock: the hosts of one deployment keep time with NTP, and their skew must stay well below
 the lease's time to live.
 
+A holder stopped inside its claim's transaction (a paused VM, a SIGSTOP, a stall between the
+upsert and the commit) would keep the row locked, and every other claimant would wait on
+that lock for as long as it stays stopped: the lease could never be taken over. On
+PostgreSQL the claim therefore sets ``idle_in_transaction_session_timeout`` for its own
+transaction to half the lease's time to live: a claim left open that long has its session
+ended by the server, the lock goes with it, and the woken holder finds its renewal failed.
+
 The table sits on the store's shared metadata; migration ``0008_worker_leases`` creates it.
 ``LeaseRepository`` works inside a unit of work (``uow.bind(LeaseRepository)``).
 """
@@ -58,6 +65,11 @@ class LeaseRepository:
 
     def claim(self, name: str, holder: str, now: datetime, ttl_s: float) -> LeaseRow | None:
         """Take the lease, or renew it if ``holder`` has it; the row when held, else None."""
+        if self._conn.dialect.name == "postgresql":
+            self._conn.exec_driver_sql(
+                "SET LOCAL idle_in_transaction_session_timeout = "
+                f"{max(1, int(ttl_s * 500))}"  # ms: half the time to live
+            )
         statement = self._upsert(worker_leases).values(
             name=name,
             holder=holder,

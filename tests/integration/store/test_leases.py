@@ -9,10 +9,12 @@ test, so "the holder was paused past its lease" is a fact the test sets, not a w
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.leased_worker import LeasedWorker
 from gateway.settings import Settings
@@ -162,6 +164,44 @@ def test_a_paused_holder_stops_its_duty_and_keeps_nothing_once_another_took_over
     assert paused_duty.refused == ["after the pause"]
     assert not paused_duty.running
     assert other_duty.running
+
+
+def test_a_holder_stopped_inside_its_claim_does_not_keep_the_lease_from_the_others(
+    postgres_store: Store,
+) -> None:
+    """The holder's renewal is left open, as a SIGSTOP between its upsert and its commit
+    leaves it, holding the lease's row lock: the other instance still takes the duty over
+    once the lease ran out, and the stopped holder's renewal, when it wakes, has failed."""
+    short_ttl_s = 1.0
+    with postgres_store.unit_of_work() as uow:
+        claimed = uow.bind(LeaseRepository).claim(
+            "open-data-refresher", "a", datetime.now(UTC), short_ttl_s
+        )
+        assert claimed is not None
+        uow.commit()
+    duty = Duty()
+    other = LeasedWorker(
+        "open-data-refresher", duty, postgres_store, ttl_s=short_ttl_s, renew_s=0.4, holder="b"
+    )
+
+    def keep_trying() -> None:
+        deadline = time.monotonic() + 30
+        while not other.running and time.monotonic() < deadline:
+            other.tick()
+            time.sleep(0.2)
+
+    with postgres_store.unit_of_work() as stopped:
+        renewal = stopped.bind(LeaseRepository).claim(
+            "open-data-refresher", "a", datetime.now(UTC), short_ttl_s
+        )
+        assert renewal is not None
+        taking = threading.Thread(target=keep_trying, daemon=True)
+        taking.start()
+        taking.join(timeout=40)
+        assert not taking.is_alive(), "the other instance still waits on the stopped claim"
+        assert duty.running and other.holds()
+        with pytest.raises(SQLAlchemyError):
+            stopped.commit()
 
 
 @pytest.mark.parametrize("renew_s", [2.6, 5.0])
