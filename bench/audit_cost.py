@@ -4,12 +4,12 @@
     .venv/bin/python -m bench.audit_cost --postgres postgresql://postgres@127.0.0.1:5432/test
 
 Two intakes on the one catalogue and routing table, each on its own fresh store, run the
-birth certificate (two civil-registry calls about the applicant: two data-usage records),
-one with the audit trail and one without, in alternating requests of one run. The
-registries are in-memory stand-ins that answer at once: the registry round trip is the same
-for both and would only hide the difference. Each request's CPU is the thread's CPU time
-(``time.thread_time_ns``) across ``Intake.submit``, whose SQLite work runs inline on the
-calling thread. The issue's goal is under 0.1 ms at p50.
+birth certificate (two civil-registry calls about the applicant: two data-usage records,
+held by one entry of the chain), one with the audit trail and one without, in alternating
+requests of one run. The registries are in-memory stand-ins that answer at once: the
+registry round trip is the same for both and would only hide the difference. Each request's
+CPU is the thread's CPU time (``time.thread_time_ns``) across ``Intake.submit``, whose
+SQLite work runs inline on the calling thread. The issue's goal is under 0.1 ms at p50.
 
 With ``--postgres`` it also measures what the chain's lock costs in throughput: threads
 committing audit entries at once queue on ``pg_advisory_xact_lock``.
@@ -227,7 +227,7 @@ def main() -> None:
     p50_without, p50_with = p(without, 0.5), p(with_audit, 0.5)
     rows = [
         ["without the data-usage write", f"{p50_without:.3f}", f"{p(without, 0.9):.3f}"],
-        ["with it (2 records)", f"{p50_with:.3f}", f"{p(with_audit, 0.9):.3f}"],
+        ["with it (2 records, one entry)", f"{p50_with:.3f}", f"{p(with_audit, 0.9):.3f}"],
         ["added", f"{p50_with - p50_without:.3f}", ""],
     ]
     lines = [

@@ -31,28 +31,36 @@ REGISTRY_NAME = {"sq": "Regjistri {}", "sr": "Registar {}", "en": "The {} regist
 
 
 class UsageCursors:
-    """Signed cursors: ``<seq>.<tag>``, the tag an HMAC over the person's key and the seq."""
+    """Signed cursors: ``<seq>-<index>.<tag>``, the place of the first record of the next
+    page (its entry and its read in the entry), the tag an HMAC over the person's key and
+    the place."""
 
     def __init__(self, secret: bytes) -> None:
         self._secret = hashlib.sha256(b"ekomunat.data-usage.cursor\n" + secret).digest()
 
-    def _tag(self, person_key: str, seq: int) -> str:
-        raw = hmac.new(self._secret, f"{person_key}\n{seq}".encode(), hashlib.sha256).digest()
+    def _tag(self, person_key: str, seq: int, index: int) -> str:
+        signed = f"{person_key}\n{seq}\n{index}".encode()
+        raw = hmac.new(self._secret, signed, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(raw[:_TAG_BYTES]).decode("ascii").rstrip("=")
 
-    def issue(self, person_key: str, seq: int) -> str:
-        return f"{seq}.{self._tag(person_key, seq)}"
+    def issue(self, person_key: str, place: tuple[int, int]) -> str:
+        seq, index = place
+        return f"{seq}-{index}.{self._tag(person_key, seq, index)}"
 
-    def open(self, person_key: str, cursor: str) -> int:
-        seq_text, _, tag = cursor.partition(".")
+    def open(self, person_key: str, cursor: str) -> tuple[int, int]:
+        place, _, tag = cursor.partition(".")
+        seq_text, _, index_text = place.partition("-")
         try:
-            seq = int(seq_text) if seq_text.isdigit() else -1
-            valid = seq >= 0 and hmac.compare_digest(tag, self._tag(person_key, seq))
+            valid = (
+                seq_text.isdigit()
+                and index_text.isdigit()
+                and hmac.compare_digest(tag, self._tag(person_key, int(seq_text), int(index_text)))
+            )
         except (ValueError, binascii.Error, TypeError):
             valid = False
         if not valid:
             raise Refusal("data_usage.cursor.invalid")
-        return seq
+        return int(seq_text), int(index_text)
 
 
 class DataUsageView:
@@ -79,17 +87,20 @@ class DataUsageView:
         self, personal_number: str, language: DisplayLanguage, *, cursor: str | None, limit: int
     ) -> dict[str, Any]:
         person_key = self._keys.of(personal_number)
-        before = self._cursors.open(person_key, cursor) if cursor else None
+        start = self._cursors.open(person_key, cursor) if cursor else None
         with self._store.unit_of_work(read_only=True) as uow:
             found = uow.bind(AuditRepository).usage_of(
-                person_key, now=self._clock(), before_seq=before, limit=limit + 1
+                person_key, now=self._clock(), start=start, limit=limit + 1
             )
-        more = len(found) > limit
-        shown = found[:limit]
+        following = found[limit] if len(found) > limit else None
         return {
             "language": language,
-            "records": [self._record(stored, language) for stored in shown],
-            "next_cursor": self._cursors.issue(person_key, shown[-1].seq) if more else None,
+            "records": [self._record(stored, language) for stored in found[:limit]],
+            "next_cursor": (
+                self._cursors.issue(person_key, (following.seq, following.index))
+                if following is not None
+                else None
+            ),
         }
 
     def _record(self, stored: StoredUsage, language: DisplayLanguage) -> dict[str, Any]:

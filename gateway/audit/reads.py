@@ -1,4 +1,5 @@
-"""The data-usage records of one request: one per registry call about a person.
+"""The data-usage records of one request: one per registry call about a person (a request's
+records about one person are one entry of the audit chain, gateway/store/audit.py).
 
 A call is about a person when one of its arguments is a personal number (``personalNumber``
 in every contract that takes one); the person is the one that number names, the applicant
@@ -20,6 +21,7 @@ from pydantic import BaseModel
 
 from gateway.routing.engine import RequestFacts
 from gateway.routing.table import Call, Route
+from gateway.store.audit import UsageRead
 
 NO_LEGAL_BASIS = "not named in the catalogue"
 """What a record says when the service names no law: shown, never hidden."""
@@ -42,6 +44,16 @@ class CallPlan:
     person_sources: tuple[str, ...]
     """Where the call's personal-number arguments come from (``applicant.personal_number``,
     ``form.spouse_personal_number``...), in argument order."""
+
+    def read(self, fields: tuple[str, ...]) -> UsageRead:
+        """The read of one data-usage entry that this call made, with the fields it read."""
+        return {
+            "registry": self.registry,
+            "operation": self.operation,
+            "fields": list(fields),
+            "legal_basis": self.legal_basis,
+            "purpose": self.purpose,
+        }
 
 
 def plan_of(route: Route) -> tuple[CallPlan, ...]:

@@ -22,7 +22,7 @@ from gateway.routing.config import ClientConfig
 from gateway.routing.engine import Gathered, RequestFacts
 from gateway.routing.table import Route
 from gateway.store import Store, UnitOfWork
-from gateway.store.audit import AuditRepository, UsageRow
+from gateway.store.audit import AuditRepository, UsageEntry, UsageRead
 
 log = structlog.get_logger()
 
@@ -68,46 +68,40 @@ class AuditTrail:
         client: str,
         request_id: str,
     ) -> Callable[[UnitOfWork], None] | None:
-        """The write of this request's data-usage records, for the intake's commit to run."""
-        rows: list[UsageRow] = []
-        delay = self._delays.get(client)
-        now = self.clock()
-        disclosed_from = now + delay if delay is not None else None
-        # A route's calls mostly ask about the same person (the applicant): one HMAC each.
-        person_keys: dict[str, str] = {}
+        """The write of this request's data-usage records, for the intake's commit to run:
+        one entry per person asked about, holding every read of their records."""
+        reads_of: dict[str, list[UsageRead]] = {}
         records = gathered.records
-        service = route.service.code
         for plan in self._plan(route):
             if plan.name not in records:
                 continue  # not called, or it failed: nothing was read
             numbers = persons_asked(plan, facts)
             if not numbers:
                 continue
-            fields = fields_read(plan, records[plan.name])
+            read = plan.read(fields_read(plan, records[plan.name]))
             for number in numbers:
-                person_key = person_keys.get(number)
-                if person_key is None:
-                    person_key = person_keys[number] = self.keys.of(number)
-                rows.append(
-                    UsageRow(
-                        person_key=person_key,
-                        request_id=request_id,
-                        client_id=client,
-                        municipality=facts.municipality,
-                        registry=plan.registry,
-                        operation=plan.operation,
-                        fields=fields,
-                        service=service,
-                        legal_basis=plan.legal_basis,
-                        purpose=plan.purpose,
-                        disclosed_from=disclosed_from,
-                    )
-                )
-        if not rows:
+                reads_of.setdefault(number, []).append(read)
+        if not reads_of:
             return None
+        delay = self._delays.get(client)
+        now = self.clock()
+        disclosed_from = now + delay if delay is not None else None
+        service = route.service.code
+        entries = [
+            UsageEntry(
+                person_key=self.keys.of(number),
+                request_id=request_id,
+                client_id=client,
+                municipality=facts.municipality,
+                service=service,
+                reads=reads,
+                disclosed_from=disclosed_from,
+            )
+            for number, reads in reads_of.items()
+        ]
 
         def write(uow: UnitOfWork) -> None:
-            uow.bind(AuditRepository).add_usage(rows, recorded_at=now)
+            uow.bind(AuditRepository).add_usage(entries, recorded_at=now)
 
         return write
 

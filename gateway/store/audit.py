@@ -1,9 +1,13 @@
 """The audit log's tables, as one repository on the unit of work's transaction.
 
-A data-usage record is one row: its entry in the chain, whose ``person_key`` and
-``disclosed_from`` columns (copies of what its hashed body says) make it the citizen's index
-too. One row, one table and one index per record is what the request path pays for it
-(bench/results/audit-cost.md); ``audit verify`` checks the columns against the body.
+A request's data-usage records about one person are one entry of the chain: the request,
+who asked and the person once, and each registry read (registry, operation, fields, legal
+basis, purpose) in a list. Its ``person_key`` and ``disclosed_from`` columns (copies of what
+its hashed body says) make it the citizen's index too. One row, one hash and one index entry
+per request and person is what the request path pays (bench/results/audit-cost.md), however
+many calls the route makes about the applicant; ``audit verify`` checks the columns against
+the body. A citizen's page or the Agency's export lists every read on its own
+(``StoredUsage``), each placed by its entry's ``seq`` and its ``index`` in the entry.
 
 Appending takes the chain's lock first, then reads the head and writes after it, so the
 chain stays one chain however many instances write (docs/data-protection.md):
@@ -25,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from sqlalchemy import Connection, RowMapping, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
 from sqlalchemy.types import UserDefinedType
 
 from gateway.audit.chain import GENESIS, Entry, body_json, canonical_of, link_hash, timestamp
@@ -77,7 +81,8 @@ DATA_USAGE = "data_usage"
 
 @dataclass(frozen=True)
 class UsageRow:
-    """One data-usage record (who read which fields of whose record, under which law, why)."""
+    """One data-usage record as read back (who read which fields of whose record, under which
+    law, why): a citizen's page and the Agency's export show each on its own."""
 
     person_key: str
     request_id: str
@@ -91,6 +96,30 @@ class UsageRow:
     purpose: str
     disclosed_from: datetime | None = None
 
+
+class UsageRead(TypedDict):
+    """One registry read of a data-usage entry: which record, which fields, why."""
+
+    registry: str
+    operation: str
+    fields: list[str]
+    legal_basis: str
+    purpose: str
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEntry:
+    """One request's data-usage records about one person, as the chain holds them: the
+    request, who asked and the person once, each registry read in the order it was made."""
+
+    person_key: str
+    request_id: str
+    client_id: str
+    municipality: str
+    service: str
+    reads: Sequence[UsageRead]
+    disclosed_from: datetime | None = None
+
     def body(self) -> dict[str, Any]:
         """The entry's body in the chain: the same facts, so the log proves the table."""
         return {
@@ -98,19 +127,18 @@ class UsageRow:
             "request_id": self.request_id,
             "client": self.client_id,
             "municipality": self.municipality,
-            "registry": self.registry,
-            "operation": self.operation,
-            "fields": list(self.fields),
             "service": self.service,
-            "legal_basis": self.legal_basis,
-            "purpose": self.purpose,
             "disclosed_from": timestamp(self.disclosed_from) if self.disclosed_from else None,
+            "reads": self.reads,
         }
 
 
 @dataclass(frozen=True)
 class StoredUsage:
+    """A record as read back: the ``index``-th read of the entry ``seq``."""
+
     seq: int
+    index: int
     recorded_at: datetime
     row: UsageRow
 
@@ -178,17 +206,27 @@ class AuditRepository:
         _ADD_ENTRY.execute_many(self._connection, rows)
         return [row["seq"] for row in rows]
 
-    def add_usage(self, rows: Sequence[UsageRow], *, recorded_at: datetime) -> list[int]:
-        """Each record as its own chained entry, indexed by the person's key."""
+    def add_usage(self, entries: Sequence[UsageEntry], *, recorded_at: datetime) -> list[int]:
+        """Each entry chained and indexed by the person's key; their seq numbers, in order."""
         return self._chain(
-            [(DATA_USAGE, row.body(), row.person_key, row.disclosed_from) for row in rows],
+            [
+                (DATA_USAGE, entry.body(), entry.person_key, entry.disclosed_from)
+                for entry in entries
+            ],
             recorded_at,
         )
 
     def usage_of(
-        self, person_key: str, *, now: datetime, before_seq: int | None, limit: int
+        self,
+        person_key: str,
+        *,
+        now: datetime,
+        start: tuple[int, int] | None,
+        limit: int,
     ) -> list[StoredUsage]:
-        """A person's records the citizen may see at ``now``, newest first."""
+        """Up to ``limit`` of a person's records the citizen may see at ``now``: newest entry
+        first, an entry's reads in the order they were made, from the place ``start`` (an
+        entry's seq and a read's index) on."""
         query = (
             select(audit_log)
             .where(
@@ -196,11 +234,17 @@ class AuditRepository:
                 or_(audit_log.c.disclosed_from.is_(None), audit_log.c.disclosed_from <= now),
             )
             .order_by(audit_log.c.seq.desc())
-            .limit(limit)
+            .limit(limit)  # every entry holds at least one read
         )
-        if before_seq is not None:
-            query = query.where(audit_log.c.seq < before_seq)
-        return [_stored(row) for row in self._connection.execute(query).mappings()]
+        if start is not None:
+            query = query.where(audit_log.c.seq <= start[0])
+        found = [
+            stored
+            for row in self._connection.execute(query).mappings()
+            for stored in records_of(row)
+            if start is None or (stored.seq, -stored.index) <= (start[0], -start[1])
+        ]
+        return found[:limit]
 
     def usage_between(self, start: datetime | None, end: datetime | None) -> list[StoredUsage]:
         """Every record, restricted ones too, for the Agency's export; oldest first."""
@@ -210,7 +254,11 @@ class AuditRepository:
         if end is not None:
             conditions.append(audit_log.c.recorded_at < end)
         query = select(audit_log).where(and_(*conditions)).order_by(audit_log.c.seq)
-        return [_stored(row) for row in self._connection.execute(query).mappings()]
+        return [
+            stored
+            for row in self._connection.execute(query).mappings()
+            for stored in records_of(row)
+        ]
 
     def usage_index(self) -> Iterator[IndexRow]:
         """The index columns of every entry that has them or should (``audit verify``)."""
@@ -272,23 +320,32 @@ class AuditRepository:
         return [Checkpoint(**row) for row in self._connection.execute(query).mappings()]
 
 
-def _stored(row: RowMapping) -> StoredUsage:
-    """A data-usage entry's record, read from its hashed body (the columns only find it)."""
+def records_of(row: Mapping[Any, Any]) -> list[StoredUsage]:
+    """A data-usage entry's records, read from its hashed body (the columns only find it).
+
+    An entry written before one entry held a request's reads (until 2026-12) is one read
+    with its fields at the top of the body; it reads back as that one record.
+    """
     body = row["body"]
-    return StoredUsage(
-        seq=row["seq"],
-        recorded_at=row["recorded_at"],
-        row=UsageRow(
-            person_key=body["person_key"],
-            request_id=body["request_id"],
-            client_id=body["client"],
-            municipality=body["municipality"],
-            registry=body["registry"],
-            operation=body["operation"],
-            fields=tuple(body["fields"]),
-            service=body["service"],
-            legal_basis=body["legal_basis"],
-            purpose=body["purpose"],
-            disclosed_from=row["disclosed_from"],
-        ),
-    )
+    reads = body.get("reads") or [body]
+    return [
+        StoredUsage(
+            seq=row["seq"],
+            index=index,
+            recorded_at=row["recorded_at"],
+            row=UsageRow(
+                person_key=body["person_key"],
+                request_id=body["request_id"],
+                client_id=body["client"],
+                municipality=body["municipality"],
+                registry=read["registry"],
+                operation=read["operation"],
+                fields=tuple(read["fields"]),
+                service=body["service"],
+                legal_basis=read["legal_basis"],
+                purpose=read["purpose"],
+                disclosed_from=row["disclosed_from"],
+            ),
+        )
+        for index, read in enumerate(reads)
+    ]

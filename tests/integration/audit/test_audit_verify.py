@@ -23,7 +23,7 @@ from gateway.audit.lookup import PersonKeys
 from gateway.audit.trail import AuditTrail
 from gateway.settings import DEVELOPMENT_AUDIT_SIGNING_KEY
 from gateway.store import Store
-from gateway.store.audit import AuditRepository, UsageRow
+from gateway.store.audit import AuditRepository, UsageEntry
 
 ENTRIES = 8
 FIRST_CITIZEN = "(SELECT person_key FROM audit_log WHERE seq = 1)"
@@ -50,17 +50,21 @@ def logged(database_url: str) -> Iterator[tuple[str, Store]]:
         with store.unit_of_work() as uow:
             uow.bind(AuditRepository).add_usage(
                 [
-                    UsageRow(
+                    UsageEntry(
                         person_key=keys.of(f"12345678{index:02d}"),
                         request_id=f"00000000-0000-0000-0000-0000000000{index:02d}",
                         client_id="e-kosova-portal",
                         municipality="19",
-                        registry="civil",
-                        operation="GetPerson",
-                        fields=("first_name", "last_name"),
                         service="birth-certificate",
-                        legal_basis="Law No. 04/L-003 on Civil Status",
-                        purpose="Issue the birth certificate from the record.",
+                        reads=[
+                            {
+                                "registry": "civil",
+                                "operation": "GetPerson",
+                                "fields": ["first_name", "last_name"],
+                                "legal_basis": "Law No. 04/L-003 on Civil Status",
+                                "purpose": "Issue the birth certificate from the record.",
+                            }
+                        ],
                     )
                 ],
                 recorded_at=clock(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import hmac
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -161,9 +162,12 @@ def test_the_records_are_in_the_citizens_language_and_paginated(client, sandbox)
     seen = first.json()["records"] + second.json()["records"]
     assert len({(r["request_id"], r["operation"]) for r in seen}) == 4
     # A cursor is signed and bound to the person: neither forged nor moved.
-    forged = f"{int(cursor.split('.')[0]) + 1}.{cursor.split('.')[1]}"
+    place, tag = cursor.split(".")
+    seq, index = place.split("-")
+    forged = f"{int(seq) + 1}-{index}.{tag}"
     for refused in (
         usage(client, person.personal_number, cursor=forged),
+        usage(client, person.personal_number, cursor=f"{seq}-{int(index) + 1}.{tag}"),
         usage(client, other, cursor=cursor),
     ):
         assert refused.status_code == 400
@@ -230,11 +234,18 @@ def test_personal_numbers_are_stored_only_as_their_keyed_hash(client, sandbox, c
     with sqlite3.connect(client.database) as db:
         usage_rows = db.execute("SELECT * FROM audit_log WHERE kind = 'data_usage'").fetchall()
         entries = db.execute("SELECT * FROM audit_log").fetchall()
+        usage_bodies = db.execute("SELECT body FROM audit_log WHERE kind = 'data_usage'").fetchall()
         keys = {row[0] for row in db.execute("SELECT person_key FROM audit_log")}
     expected = hmac.new(
         DEVELOPMENT_AUDIT_LOOKUP_KEY.encode(), person.personal_number.encode(), hashlib.sha256
     ).hexdigest()
     assert expected in keys
+    # The birth certificate's two civil-registry reads about the applicant: one entry.
+    bodies = [json.loads(row[0]) for row in usage_bodies]
+    mine = [body for body in bodies if body["request_id"] == response.json()["request_id"]]
+    assert [[read["operation"] for read in body["reads"]] for body in mine] == [
+        ["GetPerson", "GetBirthRecord"]
+    ]
     assert person.personal_number not in repr(usage_rows)
     assert person.personal_number not in repr(entries)
     logged = capfd.readouterr()
