@@ -12,7 +12,8 @@ the body. A citizen's page or the Agency's export lists every read on its own
 Appending takes the chain's lock first, then reads the head and writes after it, so the
 chain stays one chain however many instances write (docs/data-protection.md):
 
-- PostgreSQL: ``pg_advisory_xact_lock`` on one fixed key, held until the transaction ends.
+- PostgreSQL: ``pg_advisory_xact_lock`` on one fixed key, held until the transaction ends
+  (or until the server ends a holder stopped mid-commit, ``CHAIN_LOCK_IDLE_MS``).
   Every transaction that appends queues there, so appends are serialised across instances;
   the lock is taken as the last step before commit (``Intake._commit``), which keeps the time
   it is held to the inserts and the commit. After the lock, READ COMMITTED reads the head the
@@ -40,6 +41,13 @@ from gateway.store.tables import audit_checkpoints, audit_log
 
 CHAIN_LOCK_KEY = 0x0EC0A0D17
 """The advisory lock's key: the one chain of the deployment (any constant no other lock uses)."""
+CHAIN_LOCK_IDLE_MS = 5000
+"""How long a transaction holding the chain's lock may sit idle before PostgreSQL ends its
+session. A holder's transaction only inserts and commits after taking the lock, so it is
+never idle for long unless its process was stopped (a paused VM, a SIGSTOP) mid-commit. Such
+a holder would otherwise keep every instance's audited requests waiting for as long as it
+stays stopped; with the timeout, the server ends its session, the lock goes with it, and the
+stopped process finds its commit refused when it wakes."""
 
 
 class _JsonText(UserDefinedType[str]):
@@ -168,7 +176,11 @@ class AuditRepository:
 
     def _lock_chain(self) -> tuple[int, str]:
         if self._connection.dialect.name == "postgresql":
-            self._connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})")
+            # One round trip: the timeout (for this transaction only), then the lock.
+            self._connection.exec_driver_sql(
+                "SELECT set_config('idle_in_transaction_session_timeout', "
+                f"'{CHAIN_LOCK_IDLE_MS}', true), pg_advisory_xact_lock({CHAIN_LOCK_KEY})"
+            )
         head = _HEAD.rows(self._connection, {})
         return (head[0]["seq"], head[0]["hash"]) if head else (0, GENESIS)
 

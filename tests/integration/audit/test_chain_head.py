@@ -9,14 +9,16 @@ remembered head goes wrong, and any future shortcut must pass them.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.audit.chain import GENESIS
 from gateway.store import Store
-from gateway.store.audit import AuditRepository
+from gateway.store.audit import CHAIN_LOCK_IDLE_MS, AuditRepository
 
 
 @pytest.fixture
@@ -65,3 +67,31 @@ def test_an_append_rolled_back_leaves_no_gap(two_processes):
     append(store, "rolled back", commit=False)
     assert append(store, "after") == [3, 4]
     assert_one_chain(store, 4)
+
+
+def test_a_process_stopped_holding_the_chains_lock_does_not_stop_the_others(
+    postgres_url: str,
+) -> None:
+    """An append left uncommitted, as a process stopped between taking the chain's lock and
+    its commit leaves it: another process's append still goes through, once PostgreSQL has
+    ended the idle holder's session, and the stopped process's commit is refused."""
+    stopped_store, other_store = Store.from_url(postgres_url), Store.from_url(postgres_url)
+    done: list[list[int]] = []
+    try:
+        append(other_store, "before")
+        with stopped_store.unit_of_work() as stopped:
+            stopped.bind(AuditRepository).append(
+                [("operator_action", {"action": "stopped"})], recorded_at=datetime.now(UTC)
+            )
+            other = threading.Thread(
+                target=lambda: done.append(append(other_store, "meanwhile")), daemon=True
+            )
+            other.start()
+            other.join(timeout=CHAIN_LOCK_IDLE_MS / 1000 + 30)
+            assert done == [[3, 4]], "the other process still waits for the chain's lock"
+            with pytest.raises(SQLAlchemyError):
+                stopped.commit()
+        assert_one_chain(other_store, 4)
+    finally:
+        stopped_store.close()
+        other_store.close()
