@@ -254,7 +254,9 @@ class AuditRepository:
             stored
             for row in self._connection.execute(query).mappings()
             for stored in records_of(row)
-            if start is None or (stored.seq, -stored.index) <= (start[0], -start[1])
+            # The query already left out the entries after the start's; of the start's own
+            # entry, the reads before the start were on the page before.
+            if start is None or stored.seq < start[0] or stored.index >= start[1]
         ]
         return found[:limit]
 
