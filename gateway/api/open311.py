@@ -61,6 +61,7 @@ from gateway.complaints.screening import (
     screen_description,
     screen_personal_data,
 )
+from gateway.kosovo_days import kosovo_date
 from gateway.refusals import Reason, Refusal
 
 log = structlog.get_logger()
@@ -323,7 +324,7 @@ async def open311_submit(fmt: str, request: Request, desk: ComplaintDeskDep) -> 
         "en": "Your complaint goes to {name}, which must answer by {date}.",
     }[language].format(
         name=accepted.responsible.name.in_language(language),
-        date=accepted.deadline_at.date().isoformat(),
+        date=kosovo_date(accepted.deadline_at).isoformat(),
     )
     body = [{"token": accepted.token, "service_notice": notice, "account_id": None}]
     return _document(body, "service_requests", checked, language)

@@ -24,6 +24,7 @@ from typing import Any
 from contracts.catalogue import DisplayLanguage
 from contracts.complaint_messages import ComplaintStatus, PublicNote
 from contracts.complaints.catalogue import ComplaintCatalogue
+from gateway.kosovo_days import kosovo_date
 from gateway.personal_data import masked
 from gateway.store.complaints import ComplaintRecord
 
@@ -107,15 +108,15 @@ def status_label(record: ComplaintRecord, language: DisplayLanguage) -> str:
 
 def service_notice(record: ComplaintRecord, language: DisplayLanguage, now: datetime) -> str:
     """Whether the legal deadline was kept: the accountability line of every complaint."""
-    deadline = record.deadline_at.date().isoformat()
+    deadline = kosovo_date(record.deadline_at).isoformat()
     if record.answered_at is not None:
         late = record.answered_at > record.deadline_at
         key = "answered_late" if late else "answered"
         return _NOTICES[key][language].format(
-            answered=record.answered_at.date().isoformat(), deadline=deadline
+            answered=kosovo_date(record.answered_at).isoformat(), deadline=deadline
         )
     if record.closed_at is not None:
-        return _NOTICES["closed"][language].format(closed=record.closed_at.date().isoformat())
+        return _NOTICES["closed"][language].format(closed=kosovo_date(record.closed_at).isoformat())
     key = "overdue" if record.overdue(now) else "due"
     return _NOTICES[key][language].format(deadline=deadline)
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.catalogue import Catalogue
+from gateway.kosovo_days import kosovo_date
 from gateway.open import labels
 from gateway.open.query import FeedQuery
 from gateway.open.views import (
@@ -87,7 +88,7 @@ def hearing_rows(
         published,
         query,
         municipality_of=lambda item: item.record.municipality,
-        year_of=lambda item: item.record.held_at.year,
+        year_of=lambda item: kosovo_date(item.record.held_at).year,
     )
     for item in selected:
         record = item.record

@@ -101,3 +101,13 @@ def test_personal_data_in_an_institutions_note_or_an_old_address_is_masked() -> 
         assert leak not in shown, leak
     assert view["status_notes"].startswith("U rregullua. Pyetje: [e-mail], ")
     assert view["address"].startswith("Rruga B, Prishtinë; tel ")
+
+
+def test_the_dates_a_complainant_reads_are_kosovos() -> None:
+    """A deadline and an answer after Kosovo's midnight fall on Kosovo's next day, though it
+    is still the day before in UTC."""
+    late_evening = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 December in Prishtina
+    record = replace(RECORD, deadline_at=late_evening)
+    assert service_notice(record, "en", SUBMITTED) == "The institution must answer by 2026-12-01."
+    answered = replace(record, answered_at=late_evening - timedelta(minutes=5))
+    assert "2026-12-01" in service_notice(answered, "en", late_evening)
